@@ -1,0 +1,45 @@
+package io.daxtier.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+
+/** Which dax devices on a node belong to a pool. All given criteria must hold (AND). */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class DeviceSelector {
+
+  @JsonPropertyDescription(
+      "Exact device names (e.g. dax0.0). Absent means every device that passes the other criteria.")
+  @Size(max = 256)
+  @ValidationRule(
+      value = "self.all(d, d.matches('^dax[0-9]+\\\\.[0-9]+$'))",
+      message = "daxDevices entries are device names such as dax0.0")
+  public List<String> daxDevices;
+
+  @JsonPropertyDescription(
+      "Only devices whose region is one of these (libnvdimm/CXL region names, e.g. region0).")
+  @Size(max = 256)
+  @ValidationRule(
+      value = "self.all(r, r.matches('^region[0-9]+$'))",
+      message = "regions entries are region names such as region0")
+  public List<String> regions;
+
+  @JsonPropertyDescription(
+      "Only devices backed by this kind of memory: pmem (NVDIMM), cxl (CXL expander), hmem"
+          + " (soft-reserved), or any (default).")
+  @Default("any")
+  public MemoryType memoryType = MemoryType.ANY;
+
+  @JsonPropertyDescription("Only devices at least this large (a quantity such as 4Gi).")
+  @Pattern("^[0-9]+(Ki|Mi|Gi|Ti|Pi)?$")
+  public String minSize;
+
+  @JsonPropertyDescription(
+      "Create devdax namespaces from free capacity in the selected regions before converting"
+          + " (uses ndctl create-namespace --mode=devdax).")
+  public ProvisionSpec provision;
+}

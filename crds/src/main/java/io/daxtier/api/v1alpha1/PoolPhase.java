@@ -1,0 +1,13 @@
+package io.daxtier.api.v1alpha1;
+
+/** Lifecycle of a pool, on one node or cluster-wide. */
+public enum PoolPhase {
+  Pending,
+  Converging,
+  Ready,
+  Blocked,
+  Degraded,
+  Releasing,
+  Released,
+  Failed
+}

@@ -1,0 +1,25 @@
+package io.daxtier.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+
+/** Namespace provisioning: carve devdax namespaces out of free region capacity. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ProvisionSpec {
+
+  @JsonPropertyDescription("Whether the agent creates devdax namespaces where a region has room.")
+  @Default("true")
+  public Boolean enabled = Boolean.TRUE;
+
+  @JsonPropertyDescription(
+      "Size of each namespace to create (a quantity). Absent: all of a region's free capacity.")
+  @Pattern("^[0-9]+(Ki|Mi|Gi|Ti|Pi)?$")
+  public String size;
+
+  @JsonPropertyDescription("Mapping alignment of the namespace, in bytes-quantity (default 2Mi).")
+  @Default("2Mi")
+  @Pattern("^(4Ki|2Mi|1Gi)$")
+  public String align = "2Mi";
+}

@@ -1,0 +1,48 @@
+package io.daxtier.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** The extended resource through which pods request this pool's memory. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ResourceSpec {
+
+  /** Extended resource name: a DNS subdomain prefix, a slash, and a name of up to 63 chars. */
+  public static final String NAME_PATTERN =
+      "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+          + "/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$";
+
+  @JsonPropertyDescription(
+      "Extended resource name pods request (default daxtier.io/pmem). It must be domain-prefixed"
+          + " and outside the kubernetes.io and k8s.io domains, and cannot change once the pool exists.")
+  @Default(Api.DEFAULT_RESOURCE_NAME)
+  @Pattern(NAME_PATTERN)
+  @ValidationRule(
+      value = "!self.matches('^([^/]*\\\\.)?(kubernetes\\\\.io|k8s\\\\.io)/')",
+      message = "resource.name must not be in the kubernetes.io or k8s.io domain",
+      reason = "FieldValueInvalid")
+  public String name = Api.DEFAULT_RESOURCE_NAME;
+
+  @JsonPropertyDescription(
+      "Memory per advertised device (default 1Gi, at least 128Mi): a pod asking for N of the"
+          + " resource gets N units.")
+  @Default(Api.DEFAULT_RESOURCE_UNIT)
+  @Pattern("^[1-9][0-9]{0,6}(Mi|Gi|Ti)$")
+  @ValidationRule(
+      value =
+          "self.endsWith('Gi') || self.endsWith('Ti')"
+              + " || int(self.substring(0, self.size() - 2)) >= 128",
+      message = "resource.unit must be at least 128Mi",
+      reason = "FieldValueInvalid")
+  public String unit = Api.DEFAULT_RESOURCE_UNIT;
+
+  @JsonPropertyDescription(
+      "What TopologyInfo each unit reports: NumaNode (default, the CPU-less node itself),"
+          + " NearestCpuNode (the closest node with CPUs, for kubelets whose Topology Manager"
+          + " stalls on many CPU-less nodes), or None.")
+  @Default("NumaNode")
+  public TopologyMode topology = TopologyMode.NumaNode;
+}

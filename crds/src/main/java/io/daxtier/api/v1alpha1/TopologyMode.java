@@ -1,0 +1,8 @@
+package io.daxtier.api.v1alpha1;
+
+/** What TopologyInfo the device plugin reports for each unit. */
+public enum TopologyMode {
+  NumaNode,
+  NearestCpuNode,
+  None
+}
