@@ -5,7 +5,6 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
-import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
 /** Which dax devices on a node belong to a pool. All given criteria must hold (AND). */
@@ -15,18 +14,12 @@ public class DeviceSelector {
   @JsonPropertyDescription(
       "Exact device names (e.g. dax0.0). Absent means every device that passes the other criteria.")
   @Size(max = 256)
-  @ValidationRule(
-      value = "self.all(d, d.matches('^dax[0-9]+\\\\.[0-9]+$'))",
-      message = "daxDevices entries are device names such as dax0.0")
-  public List<String> daxDevices;
+  public List<@Pattern("^dax[0-9]+\\.[0-9]+$") @Size(max = 32) String> daxDevices;
 
   @JsonPropertyDescription(
       "Only devices whose region is one of these (libnvdimm/CXL region names, e.g. region0).")
   @Size(max = 256)
-  @ValidationRule(
-      value = "self.all(r, r.matches('^region[0-9]+$'))",
-      message = "regions entries are region names such as region0")
-  public List<String> regions;
+  public List<@Pattern("^region[0-9]+$") @Size(max = 32) String> regions;
 
   @JsonPropertyDescription(
       "Only devices backed by this kind of memory: pmem (NVDIMM), cxl (CXL expander), hmem"

@@ -1,6 +1,7 @@
 package io.daxtier.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
@@ -40,6 +41,18 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
+// A transition rule must sit on a correlatable part of the schema: the root is one, whereas the
+// copies of the spec inside PmemNode.spec.pools (an atomic list) are not.
+@ValidationRule(
+    value =
+        "(has(oldSelf.spec.resource) && has(oldSelf.spec.resource.name) ? oldSelf.spec.resource.name"
+            + " : '"
+            + Api.DEFAULT_RESOURCE_NAME
+            + "') == (has(self.spec.resource) && has(self.spec.resource.name) ? self.spec.resource.name : '"
+            + Api.DEFAULT_RESOURCE_NAME
+            + "')",
+    message = "resource.name is immutable: pods and nodes already refer to it",
+    reason = "FieldValueForbidden")
 public class PmemPool extends CustomResource<PmemPoolSpec, PmemPoolStatus> {
   private static final long serialVersionUID = 1L;
 

@@ -14,16 +14,6 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
         "online and tiering apply to SystemRam pools only: a DevDax pool hands the character"
             + " device to pods and never onlines memory",
     reason = "FieldValueForbidden")
-@ValidationRule(
-    value =
-        "(has(oldSelf.resource) && has(oldSelf.resource.name) ? oldSelf.resource.name"
-            + " : '"
-            + Api.DEFAULT_RESOURCE_NAME
-            + "') == (has(self.resource) && has(self.resource.name) ? self.resource.name : '"
-            + Api.DEFAULT_RESOURCE_NAME
-            + "')",
-    message = "resource.name is immutable: pods and nodes already refer to it",
-    reason = "FieldValueForbidden")
 public class PmemPoolSpec {
 
   @JsonPropertyDescription(

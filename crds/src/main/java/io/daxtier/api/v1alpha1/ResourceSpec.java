@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** The extended resource through which pods request this pool's memory. */
@@ -20,6 +21,7 @@ public class ResourceSpec {
           + " and outside the kubernetes.io and k8s.io domains, and cannot change once the pool exists.")
   @Default(Api.DEFAULT_RESOURCE_NAME)
   @Pattern(NAME_PATTERN)
+  @Size(max = 317)
   @ValidationRule(
       value = "!self.matches('^([^/]*\\\\.)?(kubernetes\\\\.io|k8s\\\\.io)/')",
       message = "resource.name must not be in the kubernetes.io or k8s.io domain",
@@ -31,6 +33,7 @@ public class ResourceSpec {
           + " resource gets N units.")
   @Default(Api.DEFAULT_RESOURCE_UNIT)
   @Pattern("^[1-9][0-9]{0,6}(Mi|Gi|Ti)$")
+  @Size(max = 9)
   @ValidationRule(
       value =
           "self.endsWith('Gi') || self.endsWith('Ti')"

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** Scrub before online: find latent poison with ARS and clear it before the kernel may use it. */
@@ -23,6 +24,7 @@ public class ScrubPolicy {
           + " such as 24h or 90m).")
   @Default("24h")
   @Pattern(Durations.PATTERN)
+  @Size(max = 32)
   @ValidationRule(
       value = "duration(self) >= duration('0s')",
       message = "maxAge must be a duration such as 24h, 90m or 1h30m")
