@@ -1,0 +1,136 @@
+package io.daxtier.sandbox;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.VersionInfo;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+
+/**
+ * A Kubernetes API in this JVM: Fabric8's mock server in CRUD mode with the daxtier CRDs created,
+ * plus the discovery documents kubectl needs, so {@code kubectl --kubeconfig ...} works against it.
+ */
+public final class EmbeddedApiServer implements AutoCloseable {
+  private static final List<String> CRDS =
+      List.of("pmempools.daxtier.io-v1.yml", "pmemnodes.daxtier.io-v1.yml");
+
+  private final KubernetesMockServer server;
+  private final KubernetesClient client;
+
+  private EmbeddedApiServer(KubernetesMockServer server) {
+    this.server = server;
+    this.client = server.createClient();
+  }
+
+  /** Starts on loopback; port 0 picks a free one. */
+  public static EmbeddedApiServer start(int port) {
+    KubernetesMockServer server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new DiscoveryDispatcher(),
+            false,
+            new VersionInfo.Builder()
+                .withMajor("1")
+                .withMinor("31")
+                .withGitVersion("v1.31.0-daxtier-sandbox")
+                .build());
+    expectRulesReview(server);
+    server.init(InetAddress.getLoopbackAddress(), port);
+    EmbeddedApiServer api = new EmbeddedApiServer(server);
+    api.createCrds();
+    return api;
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** The server's base URL, e.g. {@code http://127.0.0.1:41234}. */
+  public String url() {
+    return client.getConfiguration().getMasterUrl().replaceAll("/$", "");
+  }
+
+  /** Writes a kubeconfig pointing at this server (no credentials: the mock accepts anyone). */
+  public Path writeKubeconfig(Path file) throws IOException {
+    String kubeconfig =
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: daxtier-sandbox
+          cluster:
+            server: %s
+        contexts:
+        - name: daxtier-sandbox
+          context:
+            cluster: daxtier-sandbox
+            user: sandbox
+        current-context: daxtier-sandbox
+        users:
+        - name: sandbox
+          user: {}
+        """
+            .formatted(url());
+    if (file.getParent() != null) {
+      Files.createDirectories(file.getParent());
+    }
+    return Files.writeString(file, kubeconfig);
+  }
+
+  private void createCrds() {
+    for (String name : CRDS) {
+      try (InputStream in = getClass().getResourceAsStream("/META-INF/fabric8/" + name)) {
+        if (in == null) {
+          throw new IllegalStateException("CRD missing from the classpath: " + name);
+        }
+        client.apiextensions().v1().customResourceDefinitions().load(in).create();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  /** What the CRDs define, for discovery. */
+  List<CustomResourceDefinition> crds() {
+    return client.apiextensions().v1().customResourceDefinitions().list().getItems();
+  }
+
+  /** JOSDK's leader election asks what it may do with leases before it starts. */
+  private static void expectRulesReview(KubernetesMockServer server) {
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+        .andReturn(
+            201,
+            new SelfSubjectRulesReviewBuilder()
+                .withNewStatus()
+                .addNewResourceRule()
+                .withApiGroups("coordination.k8s.io")
+                .withResources("leases")
+                .withVerbs("*")
+                .endResourceRule()
+                .withIncomplete(false)
+                .endStatus()
+                .build())
+        .always();
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    server.destroy();
+  }
+}
