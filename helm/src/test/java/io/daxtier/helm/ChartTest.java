@@ -156,7 +156,8 @@ class ChartTest {
     Container c = pod.getContainers().get(0);
     assertThat(c.getImage()).isEqualTo("registry.example.com/daxtier/agent:1.2.3");
     assertThat(c.getSecurityContext().getPrivileged()).isFalse();
-    assertThat(c.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(c.getArgs()).startsWith("--simulate=/etc/daxtier/simulated/node.yaml");
     assertThat(hostPaths(pod.getVolumes())).doesNotContainKeys("sys", "dev", "modules");
     assertThat(pod.getNodeSelector()).containsEntry("daxtier.io/pmem", "present");
