@@ -11,8 +11,11 @@ import io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The CRUD mock's dispatcher plus the legacy discovery documents ({@code /api}, {@code /apis} and
@@ -24,6 +27,8 @@ final class DiscoveryDispatcher extends KubernetesCrudDispatcher {
   private static final List<String> VERBS =
       List.of("get", "list", "watch", "create", "update", "patch", "delete");
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
+  private static final Pattern CUSTOM_RESOURCE =
+      Pattern.compile("^/apis/daxtier\\.io/v1alpha1/([a-z]+)(/[^/?]+)?(\\?.*)?$");
 
   private final Map<String, Object> documents =
       Map.of(
@@ -60,6 +65,52 @@ final class DiscoveryDispatcher extends KubernetesCrudDispatcher {
               "apiextensions.k8s.io/v1",
               resource("customresourcedefinitions", "CustomResourceDefinition", false, "crd")));
 
+  private final Map<String, TableRenderer> tables;
+
+  /** {@code tables}: plural ({@code pmempools}) to the renderer of its printer columns. */
+  DiscoveryDispatcher(Map<String, TableRenderer> tables) {
+    this.tables = tables;
+  }
+
+  /** kubectl asks for server-side Tables; render the daxtier kinds with their printer columns. */
+  @Override
+  public MockResponse dispatch(RecordedRequest request) {
+    String accept = request.getHeader("Accept");
+    String path = request.getPath();
+    if ("GET".equals(request.getMethod())
+        && accept != null
+        && accept.contains("as=Table")
+        && !path.contains("watch=")) {
+      Matcher m = CUSTOM_RESOURCE.matcher(path);
+      if (m.matches() && tables.containsKey(m.group(1))) {
+        MockResponse plain = super.handleGet(path);
+        if (plain.code() == 200) {
+          return json(asTable(tables.get(m.group(1)), plain.getBody().readUtf8()));
+        }
+        return plain;
+      }
+    }
+    return super.dispatch(request);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Object asTable(TableRenderer renderer, String body) {
+    Map<String, Object> parsed = JSON.unmarshal(body, Map.class);
+    List<Map<String, Object>> items =
+        parsed.containsKey("items")
+            ? (List<Map<String, Object>>) parsed.get("items")
+            : List.of(parsed);
+    Object rv = TableRenderer.at(parsed, ".metadata.resourceVersion");
+    return renderer.table(items, rv == null ? "" : rv.toString());
+  }
+
+  private static MockResponse json(Object document) {
+    return new MockResponse()
+        .setResponseCode(200)
+        .setHeader("Content-Type", "application/json")
+        .setBody(JSON.asJson(document));
+  }
+
   @Override
   public MockResponse handleGet(String path) {
     int query = path.indexOf('?');
@@ -67,10 +118,7 @@ final class DiscoveryDispatcher extends KubernetesCrudDispatcher {
     if (document == null) {
       return super.handleGet(path);
     }
-    return new MockResponse()
-        .setResponseCode(200)
-        .setHeader("Content-Type", "application/json")
-        .setBody(JSON.asJson(document));
+    return json(document);
   }
 
   private static Object resources(String groupVersion, APIResource... resources) {

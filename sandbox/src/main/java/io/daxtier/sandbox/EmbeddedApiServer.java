@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBu
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.VersionInfo;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
@@ -13,8 +14,10 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A Kubernetes API in this JVM: Fabric8's mock server in CRUD mode with the daxtier CRDs created,
@@ -34,12 +37,19 @@ public final class EmbeddedApiServer implements AutoCloseable {
 
   /** Starts on loopback; port 0 picks a free one. */
   public static EmbeddedApiServer start(int port) {
+    Map<String, TableRenderer> tables = new HashMap<>();
+    for (CustomResourceDefinition crd : loadCrds()) {
+      tables.put(
+          crd.getSpec().getNames().getPlural(),
+          new TableRenderer(
+              crd.getSpec().getVersions().get(0).getAdditionalPrinterColumns(), Clock.systemUTC()));
+    }
     KubernetesMockServer server =
         new KubernetesMockServer(
             new Context(),
             new MockWebServer(),
             new HashMap<>(),
-            new DiscoveryDispatcher(),
+            new DiscoveryDispatcher(tables),
             false,
             new VersionInfo.Builder()
                 .withMajor("1")
@@ -90,16 +100,25 @@ public final class EmbeddedApiServer implements AutoCloseable {
   }
 
   private void createCrds() {
-    for (String name : CRDS) {
-      try (InputStream in = getClass().getResourceAsStream("/META-INF/fabric8/" + name)) {
-        if (in == null) {
-          throw new IllegalStateException("CRD missing from the classpath: " + name);
-        }
-        client.apiextensions().v1().customResourceDefinitions().load(in).create();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
+    loadCrds().forEach(crd -> client.resource(crd).create());
+  }
+
+  private static List<CustomResourceDefinition> loadCrds() {
+    KubernetesSerialization yaml = new KubernetesSerialization();
+    return CRDS.stream()
+        .map(
+            name -> {
+              try (InputStream in =
+                  EmbeddedApiServer.class.getResourceAsStream("/META-INF/fabric8/" + name)) {
+                if (in == null) {
+                  throw new IllegalStateException("CRD missing from the classpath: " + name);
+                }
+                return yaml.unmarshal(in, CustomResourceDefinition.class);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            })
+        .toList();
   }
 
   /** What the CRDs define, for discovery. */

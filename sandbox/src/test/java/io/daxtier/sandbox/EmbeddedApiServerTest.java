@@ -54,7 +54,7 @@ class EmbeddedApiServerTest {
 
     Result listed = run(kubectl, kubeconfig, "get", "pmempools");
     assertThat(listed.exit).as(listed.output).isZero();
-    assertThat(listed.output).contains("cxl");
+    assertThat(listed.output).contains("cxl").contains("MODE").contains("SystemRam");
   }
 
   record Result(int exit, String output) {}
