@@ -1,0 +1,170 @@
+package io.daxtier.agent.cli;
+
+import io.daxtier.agent.cluster.PmemNodeSource;
+import io.daxtier.agent.cluster.PmemNodeStatusWriter;
+import io.daxtier.agent.health.AgentMetrics;
+import io.daxtier.agent.health.HealthServer;
+import io.daxtier.agent.kernel.Kernel;
+import io.daxtier.agent.model.Sizes;
+import io.daxtier.agent.reconcile.NodeReconciler;
+import io.daxtier.agent.run.AgentLoop;
+import io.daxtier.agent.run.DesiredStateSource;
+import io.daxtier.agent.run.JsonFileStatusSink;
+import io.daxtier.agent.run.NodeStateListeners;
+import io.daxtier.agent.run.PoolFileSource;
+import io.daxtier.agent.run.StatusSink;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code run}: the long-running agent, standalone (pool file) or in a cluster (its PmemNode). */
+@Command(
+    name = "run",
+    description =
+        "Keep this node converged: from --pool-file (standalone) or from its PmemNode (cluster).",
+    mixinStandardHelpOptions = true,
+    footer = ExitCodes.HELP)
+final class RunCommand implements Callable<Integer> {
+  private static final AtomicBoolean RUNNING = new AtomicBoolean();
+
+  @ParentCommand Main main;
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--pool-file",
+      paramLabel = "FILE",
+      description = "Standalone mode: desired pools from this file.")
+  Path poolFile;
+
+  @Option(
+      names = "--status-file",
+      paramLabel = "FILE",
+      description = "Standalone mode: write status JSON here.")
+  Path statusFile;
+
+  @Option(names = "--node-name", description = "This node's name (default: $NODE_NAME).")
+  String nodeName = System.getenv("NODE_NAME");
+
+  @Option(names = "--event-namespace", description = "Namespace for Events (default: default).")
+  String eventNamespace = "default";
+
+  @Option(names = "--interval", description = "Time between passes (default 30s).")
+  String interval = "30s";
+
+  @Option(
+      names = "--metrics-port",
+      description =
+          "Port for /healthz, /readyz, /metrics (0: any free port, -1: off; default 9464).")
+  int metricsPort = 9464;
+
+  @Option(names = "--once", description = "Run one pass and exit (exit code as apply).")
+  boolean once;
+
+  /** Whether a long-running agent was started (main must not exit then). */
+  static boolean keepsRunning() {
+    return RUNNING.get();
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = spec.commandLine().getErr();
+    if (poolFile == null && (nodeName == null || nodeName.isBlank())) {
+      err.println("error: cluster mode needs --node-name or $NODE_NAME (or use --pool-file)");
+      return ExitCodes.USAGE;
+    }
+    if (poolFile != null) {
+      try {
+        PoolFile.read(poolFile);
+      } catch (PoolFile.BadPoolFile e) {
+        err.println("error: bad pool file: " + e.getMessage());
+        return ExitCodes.BAD_POOL_FILE;
+      }
+    }
+    if (!main.mayWrite()) {
+      err.println("error: not root: the agent writes to sysfs");
+      return ExitCodes.NOT_ROOT;
+    }
+    Kernel k = main.kernel();
+    int pre = Preflight.sysfs(k, err);
+    if (pre != 0) {
+      return pre;
+    }
+    NodeReconciler reconciler = new NodeReconciler(k, main.ndctl(), Clock.systemUTC());
+    pre =
+        Preflight.platform(
+            k,
+            reconciler.inventory(),
+            poolFile == null ? java.util.List.of() : PoolFile.read(poolFile).pools(),
+            err);
+    if (pre != 0) {
+      return pre;
+    }
+    KubernetesClient client = poolFile == null ? new KubernetesClientBuilder().build() : null;
+    DesiredStateSource source =
+        poolFile != null ? new PoolFileSource(poolFile) : new PmemNodeSource(client, nodeName);
+    StatusSink sink =
+        poolFile != null
+            ? (statusFile != null ? new JsonFileStatusSink(statusFile) : s -> {})
+            : new PmemNodeStatusWriter(client, nodeName, eventNamespace, Clock.systemUTC());
+    AgentMetrics metrics = new AgentMetrics();
+    AgentLoop loop =
+        new AgentLoop(
+            reconciler, source, sink, NodeStateListeners.create(), metrics, Clock.systemUTC());
+    if (once) {
+      var r = loop.runOnce();
+      loop.close();
+      if (client != null) {
+        client.close();
+      }
+      if (r.isEmpty()) {
+        return ExitCodes.ERROR;
+      }
+      return !r.get().blocked().isEmpty()
+          ? ExitCodes.BLOCKED
+          : !r.get().failed().isEmpty()
+              ? ExitCodes.FAILED
+              : r.get().converged() ? ExitCodes.OK : ExitCodes.IN_PROGRESS;
+    }
+    Duration every = Sizes.parseDuration(interval);
+    HealthServer health =
+        metricsPort < 0
+            ? null
+            : new HealthServer(
+                metricsPort,
+                metrics,
+                () ->
+                    loop.lastPass() == null
+                        || loop.lastPass().isAfter(Instant.now().minus(every.multipliedBy(3))),
+                () -> loop.lastResult().isPresent());
+    ScheduledExecutorService exec =
+        Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "daxtier-agent"));
+    loop.start(exec, every);
+    RUNNING.set(true);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  loop.close();
+                  if (health != null) {
+                    health.close();
+                  }
+                  if (client != null) {
+                    client.close();
+                  }
+                }));
+    return ExitCodes.OK;
+  }
+}

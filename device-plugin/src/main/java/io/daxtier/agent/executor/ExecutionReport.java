@@ -1,0 +1,15 @@
+package io.daxtier.agent.executor;
+
+import java.util.List;
+import java.util.Set;
+
+/** What one execution did: per-device outcomes, buses whose ARS completed, devices erased. */
+public record ExecutionReport(
+    List<DeviceOutcome> devices, Set<String> scrubbedBuses, Set<String> erased, List<String> node) {
+  public ExecutionReport {
+    devices = List.copyOf(devices);
+    scrubbedBuses = Set.copyOf(scrubbedBuses);
+    erased = Set.copyOf(erased);
+    node = List.copyOf(node);
+  }
+}

@@ -1,0 +1,386 @@
+package io.daxtier.agent.executor;
+
+import io.daxtier.agent.kernel.Errno;
+import io.daxtier.agent.kernel.Kernel;
+import io.daxtier.agent.kernel.KernelException;
+import io.daxtier.agent.kernel.KernelPaths;
+import io.daxtier.agent.model.DaxDevice;
+import io.daxtier.agent.model.Inventory;
+import io.daxtier.agent.model.Sizes;
+import io.daxtier.agent.model.SysfsFormats;
+import io.daxtier.agent.ndctl.Ndctl;
+import io.daxtier.agent.plan.DevicePlan;
+import io.daxtier.agent.plan.Plan;
+import io.daxtier.agent.plan.Step;
+import io.daxtier.api.v1alpha1.Zone;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Performs a plan through the kernel interface. Every step re-reads sysfs before writing, so a step
+ * already done is skipped: after a crash the next pass completes the work, and a converged node
+ * sees zero writes. The writes and traps follow real-kernel-notes.md (3) and (4).
+ */
+public final class Executor {
+  private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
+  private static final Pattern BLOCK = Pattern.compile("^memory(\\d+)$");
+
+  private final Kernel kernel;
+  private final Ndctl ndctl;
+  private final Duration scrubTimeout;
+
+  public Executor(Kernel kernel, Ndctl ndctl, Duration scrubTimeout) {
+    this.kernel = kernel;
+    this.ndctl = ndctl;
+    this.scrubTimeout = scrubTimeout;
+  }
+
+  public ExecutionReport execute(Plan plan, Inventory inv) {
+    List<DeviceOutcome> outcomes = new ArrayList<>();
+    Set<String> scrubbed = new HashSet<>();
+    Set<String> erased = new HashSet<>();
+    for (DevicePlan dp : plan.devices()) {
+      DaxDevice d = inv.device(dp.device()).orElseThrow();
+      List<String> notes = new ArrayList<>();
+      Outcome outcome = new Outcome.Done();
+      try {
+        for (Step s : dp.steps()) {
+          run(s, d, notes, scrubbed, erased);
+        }
+      } catch (StepFailure f) {
+        outcome = f.outcome();
+        LOG.warn("{}: {} ({})", d.name(), outcome.reason(), f.outcome());
+      } catch (KernelException e) {
+        outcome = new Outcome.Failed("KernelRefused", e.getMessage());
+        LOG.warn("{}: {}", d.name(), e.getMessage());
+      }
+      outcomes.add(new DeviceOutcome(d.name(), dp.pool(), outcome, notes));
+    }
+    List<String> node = new ArrayList<>();
+    for (Step s : plan.node()) {
+      if (s instanceof Step.EnableDemotion) {
+        try {
+          if (!"true".equals(kernel.readTrimmed(KernelPaths.DEMOTION).orElse(""))) {
+            kernel.write(KernelPaths.DEMOTION, "true");
+          }
+          node.add("demotion enabled");
+        } catch (KernelException e) {
+          node.add("DemotionFailed: " + e.getMessage());
+        }
+      }
+    }
+    return new ExecutionReport(outcomes, scrubbed, erased, node);
+  }
+
+  private void run(
+      Step step, DaxDevice d, List<String> notes, Set<String> scrubbed, Set<String> erased)
+      throws StepFailure {
+    if (step instanceof Step.StartScrub s) {
+      if (!scrubInProgress(s.bus()) && !ndctl.startScrub(s.bus())) {
+        throw new StepFailure(
+            new Outcome.Failed("ScrubFailed", "ndctl start-scrub " + s.bus() + " failed"));
+      }
+    } else if (step instanceof Step.AwaitScrub s) {
+      if (!ndctl.awaitScrub(s.bus(), scrubTimeout)) {
+        throw new StepFailure(
+            new Outcome.Retry("ScrubInProgress", "ARS on " + s.bus() + " has not completed"));
+      }
+      scrubbed.add(s.bus());
+    } else if (step instanceof Step.ClearErrors s) {
+      if (!ndctl.clearErrors(s.device())) {
+        notes.add("ClearErrorsFailed: ndctl clear-errors for " + s.device() + " failed");
+      }
+    } else if (step instanceof Step.CheckBadBlocks s) {
+      checkBadBlocks(d, s.max());
+    } else if (step instanceof Step.UnbindDeviceDax) {
+      if (KernelPaths.DEVICE_DAX.equals(driver(d))) {
+        kernel.write(KernelPaths.driver(KernelPaths.DEVICE_DAX, "unbind"), d.name());
+      }
+    } else if (step instanceof Step.BindKmem) {
+      bindKmem(d);
+    } else if (step instanceof Step.OnlineBlocks s) {
+      online(d, s.zone(), s.targetNode(), notes);
+    } else if (step instanceof Step.OfflineBlocks) {
+      offline(d);
+    } else if (step instanceof Step.UnbindKmem) {
+      unbindKmem(d, notes);
+    } else if (step instanceof Step.BindDeviceDax) {
+      bindDeviceDax(d);
+    } else if (step instanceof Step.EraseDimms s) {
+      erase(d, s.dimms(), erased);
+    }
+  }
+
+  private boolean scrubInProgress(String bus) {
+    return kernel
+        .readTrimmed(KernelPaths.ND_DEVICES + "/" + bus + "/nfit/scrub")
+        .map(v -> v.endsWith("+"))
+        .orElse(false);
+  }
+
+  private void checkBadBlocks(DaxDevice d, int max) throws StepFailure {
+    String dir = KernelPaths.ND_DEVICES + "/" + d.region();
+    long start = kernel.readTrimmed(dir + "/resource").map(Sizes::parseHex).orElse(0L);
+    long bad =
+        SysfsFormats.parseBadBlocks(kernel.read(dir + "/badblocks").orElse("")).stream()
+            .map(
+                b ->
+                    new io.daxtier.agent.model.AddressRange(
+                        start + b.sector() * Sizes.SECTOR,
+                        start + (b.sector() + b.count()) * Sizes.SECTOR - 1))
+            .filter(d::overlaps)
+            .count();
+    if (bad > max) {
+      throw new StepFailure(
+          new Outcome.Blocked(
+              "BadBlocks",
+              bad
+                  + " bad-block ranges remain in "
+                  + d.name()
+                  + " after clearing (max "
+                  + max
+                  + ")"));
+    }
+  }
+
+  private String driver(DaxDevice d) {
+    return kernel
+        .readlink(KernelPaths.dax(d.name()) + "/driver")
+        .map(p -> p.substring(p.lastIndexOf('/') + 1))
+        .orElse(null);
+  }
+
+  private void bindKmem(DaxDevice d) throws StepFailure {
+    String drv = driver(d);
+    if (KernelPaths.KMEM.equals(drv)) {
+      return;
+    }
+    if (drv != null) {
+      throw new StepFailure(new Outcome.Failed("BoundElsewhere", d.name() + " is bound to " + drv));
+    }
+    if (!kernel.exists(KernelPaths.DAX_DRIVERS + "/" + KernelPaths.KMEM)
+        && !kernel.loadModule(KernelPaths.KMEM)) {
+      throw new StepFailure(new Outcome.Failed("KmemMissing", "kmem driver not available"));
+    }
+    try {
+      // new_id adds the id and calls driver_attach(): this alone binds (real-kernel-notes (3)).
+      kernel.write(KernelPaths.driver(KernelPaths.KMEM, "new_id"), d.name());
+    } catch (KernelException e) {
+      if (e.errno() != Errno.EEXIST) {
+        throw e; // EEXIST: the id is there from an earlier, interrupted pass; bind below
+      }
+    }
+    if (!KernelPaths.KMEM.equals(driver(d))) {
+      try {
+        kernel.write(KernelPaths.driver(KernelPaths.KMEM, "bind"), d.name());
+      } catch (KernelException e) {
+        if (e.errno() != Errno.EBUSY) {
+          throw e;
+        }
+      }
+    }
+    if (!KernelPaths.KMEM.equals(driver(d))) {
+      throw new StepFailure(
+          new Outcome.Failed(
+              "KmemBindFailed", d.name() + ": driver is " + driver(d) + " after binding kmem"));
+    }
+  }
+
+  /** The device's blocks: node{target}/memoryN whose phys_index × block size is in range. */
+  List<Long> blocks(DaxDevice d) {
+    long bs = kernel.readTrimmed(KernelPaths.BLOCK_SIZE).map(Sizes::parseHex).orElse(0L);
+    List<Long> out = new ArrayList<>();
+    if (bs == 0) {
+      return out;
+    }
+    String dir =
+        kernel.exists(KernelPaths.node(d.targetNode()))
+            ? KernelPaths.node(d.targetNode())
+            : KernelPaths.MEMORY;
+    for (String e : kernel.list(dir)) {
+      Matcher m = BLOCK.matcher(e);
+      if (m.matches()) {
+        long idx =
+            kernel
+                .readTrimmed(dir + "/" + e + "/phys_index")
+                .map(Sizes::parseHex)
+                .orElse(Long.parseLong(m.group(1)));
+        if (d.ownsBlock(idx, bs)) {
+          out.add(idx);
+        }
+      }
+    }
+    out.sort(Long::compare);
+    return out;
+  }
+
+  private String state(long block) {
+    return kernel.readTrimmed(KernelPaths.block(block) + "/state").orElse("unknown");
+  }
+
+  private void online(DaxDevice d, Zone zone, int node, List<String> notes) throws StepFailure {
+    long bs = kernel.readTrimmed(KernelPaths.BLOCK_SIZE).map(Sizes::parseHex).orElse(0L);
+    List<Long> blocks = blocks(d);
+    if (blocks.isEmpty()) {
+      throw new StepFailure(
+          new Outcome.Failed(
+              "NoMemoryBlocks", d.name() + ": kmem created no memory blocks in node" + node));
+    }
+    long before = memTotal(node);
+    String how = zone == Zone.Normal ? "online_kernel" : "online_movable";
+    List<Long> onlined = new ArrayList<>();
+    List<Long> poisoned = new ArrayList<>();
+    for (long b : blocks) {
+      if (state(b).equals("online")) {
+        continue;
+      }
+      try {
+        kernel.write(KernelPaths.block(b) + "/state", how);
+        onlined.add(b);
+      } catch (KernelException e) {
+        if (e.errno() == Errno.EHWPOISON) {
+          poisoned.add(b); // the kernel refuses blocks holding hwpoisoned pages (>= 6.1)
+        } else {
+          throw e;
+        }
+      }
+    }
+    for (long b : onlined) {
+      String zones = kernel.readTrimmed(KernelPaths.block(b) + "/valid_zones").orElse("");
+      if (!zones.startsWith(zone.name())) {
+        throw new StepFailure(
+            new Outcome.Failed(
+                "ZoneRace", "memory" + b + " onlined into " + zones + ", not " + zone));
+      }
+    }
+    long grew = memTotal(node) - before;
+    if (grew < onlined.size() * bs) {
+      throw new StepFailure(
+          new Outcome.Failed(
+              "MemoryDidNotGrow",
+              "node"
+                  + node
+                  + " MemTotal grew by "
+                  + grew
+                  + " bytes, expected "
+                  + onlined.size() * bs));
+    }
+    if (!poisoned.isEmpty()) {
+      notes.add("HwPoisonedBlocks: " + poisoned);
+      throw new StepFailure(
+          new Outcome.Failed(
+              "HwPoisonedBlocks",
+              "the kernel refused to online memory" + poisoned + " (EHWPOISON)"));
+    }
+  }
+
+  private long memTotal(int node) {
+    return SysfsFormats.parseMeminfo(kernel.read(KernelPaths.node(node) + "/meminfo").orElse(null))
+        .getOrDefault("MemTotal", 0L);
+  }
+
+  private void offline(DaxDevice d) throws StepFailure {
+    List<Long> done = new ArrayList<>();
+    Optional<String> zoneOf = Optional.empty();
+    for (long b : blocks(d)) {
+      if (!state(b).equals("online")) {
+        continue;
+      }
+      String zone = kernel.readTrimmed(KernelPaths.block(b) + "/valid_zones").orElse("Movable");
+      try {
+        kernel.write(KernelPaths.block(b) + "/state", "offline");
+        done.add(b);
+        zoneOf = Optional.of(zone);
+      } catch (KernelException e) {
+        if (e.errno() != Errno.EBUSY && e.errno() != Errno.EAGAIN) {
+          throw e;
+        }
+        // Never force: put back what this pass offlined so no capacity is lost, retry later.
+        String back = zoneOf.orElse(zone).startsWith("Normal") ? "online_kernel" : "online_movable";
+        for (long r : done) {
+          try {
+            kernel.write(KernelPaths.block(r) + "/state", back);
+          } catch (KernelException ignored) {
+            // reported by the next pass: the block shows offline
+          }
+        }
+        throw new StepFailure(
+            new Outcome.Retry(
+                "OfflineBusy",
+                "memory" + b + " of " + d.name() + ": offline refused (" + e.errno() + ")"));
+      }
+    }
+  }
+
+  private void unbindKmem(DaxDevice d, List<String> notes) throws StepFailure {
+    if (KernelPaths.KMEM.equals(driver(d))) {
+      List<Long> online = blocks(d).stream().filter(b -> state(b).equals("online")).toList();
+      if (!online.isEmpty()) {
+        // Unbinding with blocks online leaks the range until reboot (real-kernel-notes (4b)).
+        throw new StepFailure(
+            new Outcome.Failed(
+                "BlocksOnline", "refusing to unbind kmem: memory" + online + " still online"));
+      }
+      kernel.write(KernelPaths.driver(KernelPaths.KMEM, "unbind"), d.name());
+      if (!blocks(d).isEmpty()) {
+        throw new StepFailure(
+            new Outcome.Failed(
+                "RangeLeaked", d.name() + ": memory blocks remain after kmem unbind"));
+      }
+    }
+    if (driver(d) == null) {
+      try {
+        kernel.write(KernelPaths.driver(KernelPaths.KMEM, "remove_id"), d.name());
+      } catch (KernelException e) {
+        if (e.errno() != Errno.ENODEV && e.errno() != Errno.ENOENT) {
+          notes.add("RemoveIdFailed: " + e.getMessage());
+        }
+      }
+    }
+  }
+
+  private void bindDeviceDax(DaxDevice d) throws StepFailure {
+    String drv = driver(d);
+    if (KernelPaths.DEVICE_DAX.equals(drv)) {
+      return;
+    }
+    if (drv != null) {
+      throw new StepFailure(new Outcome.Failed("BoundElsewhere", d.name() + " is bound to " + drv));
+    }
+    try {
+      kernel.write(KernelPaths.driver(KernelPaths.DEVICE_DAX, "bind"), d.name());
+    } catch (KernelException e) {
+      if (e.errno() == Errno.ENODEV) {
+        kernel.write(KernelPaths.driver(KernelPaths.DEVICE_DAX, "new_id"), d.name());
+      } else if (e.errno() != Errno.EBUSY || !KernelPaths.DEVICE_DAX.equals(driver(d))) {
+        throw new StepFailure(new Outcome.Failed("DevDaxBindFailed", e.getMessage()));
+      }
+    }
+    if (!KernelPaths.DEVICE_DAX.equals(driver(d))) {
+      throw new StepFailure(
+          new Outcome.Failed("DevDaxBindFailed", d.name() + ": not bound to device_dax"));
+    }
+  }
+
+  private void erase(DaxDevice d, List<String> dimms, Set<String> erased) throws StepFailure {
+    if (KernelPaths.KMEM.equals(driver(d))) {
+      throw new StepFailure(new Outcome.Failed("EraseUnsafe", d.name() + " is still system-ram"));
+    }
+    for (String dimm : dimms) {
+      if (!ndctl.overwrite(dimm)) {
+        throw new StepFailure(
+            new Outcome.Failed(
+                "EraseFailed", "ndctl sanitize-dimm --overwrite " + dimm + " failed"));
+      }
+    }
+    erased.add(d.name());
+  }
+}

@@ -1,0 +1,147 @@
+package io.daxtier.agent.inventory;
+
+import io.daxtier.agent.kernel.Kernel;
+import io.daxtier.agent.kernel.KernelPaths;
+import io.daxtier.agent.model.McRecovery;
+import io.daxtier.api.v1alpha1.Capability;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Decides whether consuming poison is survivable on this node's CPUs. No upstream interface reports
+ * it (kernel-abi.md §2.7), so it combines what can be read, each rule citing its source.
+ */
+final class MachineCheckProbe {
+  static final long MSR_IA32_MCG_CAP = 0x179;
+  static final long MCG_SER_P = 1L << 24;
+
+  /**
+   * Intel server models before Skylake-SP whose poison consumption in a {@code rep; movs} copy is
+   * only survivable with copy_mc_fragile, which the kernel enables through PCI quirks it does not
+   * export (arch/x86/kernel/quirks.c quirk_intel_brickland_xeon_ras_cap): SNB-X, IVB-X, HSW-X,
+   * BDW-X, BDW-DE.
+   */
+  static final Set<Integer> FRAGILE_ONLY_MODELS = Set.of(0x2d, 0x3e, 0x3f, 0x4f, 0x56);
+
+  static final int SKYLAKE_X = 0x55;
+
+  private final Kernel kernel;
+
+  MachineCheckProbe(Kernel kernel) {
+    this.kernel = kernel;
+  }
+
+  McRecovery probe() {
+    List<String> ev = new ArrayList<>();
+    String cmdline = kernel.readTrimmed(KernelPaths.CMDLINE).orElse("");
+    CpuInfo cpu = CpuInfo.parse(kernel.read(KernelPaths.CPUINFO).orElse(""));
+    if (cpu.flags().contains("hypervisor")) {
+      ev.add(
+          "cpuinfo flag hypervisor: machine-check capabilities are the hypervisor's virtual ones");
+    }
+    if (Arrays.asList(cmdline.split("\\s+")).contains("mce=recovery")) {
+      ev.add(
+          "mce=recovery on the kernel command line sets copy_mc_fragile"
+              + " (arch/x86/kernel/cpu/mce/core.c mcheck_late_init -> enable_copy_mc_fragile)");
+      return new McRecovery(Capability.Supported, ev);
+    }
+    if (cpu.vendor().equals("AuthenticAMD") || cpu.vendor().equals("HygonGenuine")) {
+      if (cpu.flags().contains("succor")) {
+        ev.add(
+            "cpuinfo flag succor: AMD software uncorrectable error containment and recovery"
+                + " (arch/x86/include/asm/cpufeatures.h X86_FEATURE_SUCCOR,"
+                + " arch/x86/kernel/cpu/mce/severity.c mce_severity_amd)");
+        return new McRecovery(Capability.Supported, ev);
+      }
+      ev.add(
+          "AMD CPU without the succor flag: uncorrected errors in kernel context are graded PANIC"
+              + " (arch/x86/kernel/cpu/mce/severity.c mce_severity_amd)");
+      return new McRecovery(Capability.Unsupported, ev);
+    }
+    if (!cpu.vendor().equals("GenuineIntel")) {
+      ev.add("CPU vendor '" + cpu.vendor() + "': no known rule");
+      return new McRecovery(Capability.Unknown, ev);
+    }
+    Optional<Long> mcgCap = readMcgCap();
+    if (mcgCap.isEmpty()) {
+      ev.add(
+          "IA32_MCG_CAP (MSR 0x179) unreadable: /dev/cpu/0/msr needs the msr module and"
+              + " CAP_SYS_RAWIO");
+      return new McRecovery(Capability.Unknown, ev);
+    }
+    boolean serP = (mcgCap.get() & MCG_SER_P) != 0;
+    ev.add(
+        String.format(
+            "IA32_MCG_CAP=0x%x: MCG_SER_P (bit 24) %s (arch/x86/include/asm/msr-index.h)",
+            mcgCap.get(), serP ? "set" : "clear"));
+    if (!serP) {
+      ev.add(
+          "without software error recovery every uncorrected error is fatal"
+              + " (arch/x86/kernel/cpu/mce/severity.c mce_severity_intel)");
+      return new McRecovery(Capability.Unsupported, ev);
+    }
+    if (cpu.family() == 6 && FRAGILE_ONLY_MODELS.contains(cpu.model())) {
+      ev.add(
+          String.format(
+              "family 6 model 0x%x: rep;movs poison consumption is recoverable only with"
+                  + " copy_mc_fragile, enabled by PCI quirks on RAS SKUs that user space cannot"
+                  + " read (arch/x86/kernel/quirks.c, arch/x86/lib/copy_mc.c)",
+              cpu.model()));
+      return new McRecovery(Capability.Unknown, ev);
+    }
+    if (cpu.family() == 6 && cpu.model() == SKYLAKE_X) {
+      ev.add(
+          "Skylake/Cascade/Cooper Lake-SP: the kernel survives a #MC in a fast-string copy by"
+              + " disabling fast strings (arch/x86/kernel/cpu/mce/core.c skx_repmov_quirk)");
+    } else {
+      ev.add(
+          "copy_mc uses rep;movsb (ERMS) outside copy_mc_fragile models"
+              + " (arch/x86/lib/copy_mc.c copy_mc_enhanced_fast_string)");
+    }
+    return new McRecovery(Capability.Supported, ev);
+  }
+
+  private Optional<Long> readMcgCap() {
+    return kernel
+        .readAt("/dev/cpu/0/msr", MSR_IA32_MCG_CAP, 8)
+        .map(b -> ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong());
+  }
+
+  /** The first CPU's identity and flags from /proc/cpuinfo. */
+  record CpuInfo(String vendor, int family, int model, Set<String> flags) {
+    static CpuInfo parse(String text) {
+      String vendor = "unknown";
+      int family = -1;
+      int model = -1;
+      Set<String> flags = Set.of();
+      for (String line : text.split("\n")) {
+        int colon = line.indexOf(':');
+        if (colon < 0) {
+          if (line.isBlank() && family >= 0) {
+            break; // first processor only
+          }
+          continue;
+        }
+        String key = line.substring(0, colon).trim();
+        String value = line.substring(colon + 1).trim();
+        try {
+          switch (key) {
+            case "vendor_id" -> vendor = value;
+            case "cpu family" -> family = Integer.parseInt(value);
+            case "model" -> model = Integer.parseInt(value);
+            case "flags" -> flags = Set.copyOf(Arrays.asList(value.split("\\s+")));
+            default -> {}
+          }
+        } catch (NumberFormatException e) {
+          // leave the default
+        }
+      }
+      return new CpuInfo(vendor, family, model, flags);
+    }
+  }
+}

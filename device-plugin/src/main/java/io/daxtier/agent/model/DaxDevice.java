@@ -1,0 +1,70 @@
+package io.daxtier.agent.model;
+
+import io.daxtier.api.v1alpha1.DeviceMode;
+import io.daxtier.api.v1alpha1.MemoryType;
+import java.util.List;
+
+/**
+ * One device-dax instance ({@code /sys/bus/dax/devices/daxX.Y}).
+ *
+ * @param region region name (regionN), or null when the device has none (hmem)
+ * @param ranges the constituent physical ranges (mappingN, or resource+size)
+ * @param driver bound driver name, or null when unbound
+ */
+public record DaxDevice(
+    String name,
+    String region,
+    MemoryType memoryType,
+    long size,
+    List<AddressRange> ranges,
+    int targetNode,
+    int numaNode,
+    String driver) {
+
+  public DaxDevice {
+    ranges = List.copyOf(ranges);
+  }
+
+  public DeviceMode mode() {
+    if (driver == null) {
+      return DeviceMode.UNBOUND;
+    }
+    return driver.equals("kmem") ? DeviceMode.SYSTEM_RAM : DeviceMode.DEVDAX;
+  }
+
+  /** The character device path for DevDax use. */
+  public String devPath() {
+    return "/dev/" + name;
+  }
+
+  /**
+   * Whether a memory block belongs to this device: kmem block-aligns every range, start rounded up
+   * and end rounded down (kernel-abi.md §2.1, §2.3), so partial blocks are lost.
+   */
+  public boolean ownsBlock(long index, long blockSize) {
+    for (AddressRange r : ranges) {
+      long first = Math.floorDiv(r.start() + blockSize - 1, blockSize);
+      long last = Math.floorDiv(r.end() + 1, blockSize) - 1;
+      if (index >= first && index <= last) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** How many memory blocks kmem creates for this device. */
+  public long blockCount(long blockSize) {
+    long n = 0;
+    for (AddressRange r : ranges) {
+      long first = Math.floorDiv(r.start() + blockSize - 1, blockSize);
+      long last = Math.floorDiv(r.end() + 1, blockSize) - 1;
+      n += Math.max(0, last - first + 1);
+    }
+    return n;
+  }
+
+  /** Whether a physical range overlaps the device. */
+  public boolean overlaps(AddressRange r) {
+    return ranges.stream().anyMatch(x -> x.overlaps(r));
+  }
+}

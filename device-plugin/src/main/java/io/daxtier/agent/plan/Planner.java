@@ -1,0 +1,103 @@
+package io.daxtier.agent.plan;
+
+import io.daxtier.agent.model.DaxDevice;
+import io.daxtier.agent.model.Dimm;
+import io.daxtier.agent.model.Inventory;
+import io.daxtier.agent.model.MemoryBlock;
+import io.daxtier.agent.model.Region;
+import io.daxtier.agent.policy.Decision;
+import io.daxtier.agent.policy.DeviceDecision;
+import io.daxtier.api.v1alpha1.DeviceMode;
+import io.daxtier.api.v1alpha1.NodePool;
+import io.daxtier.api.v1alpha1.PoolMode;
+import io.daxtier.api.v1alpha1.ReleaseAction;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns decisions into steps from the current kernel state, so a converged node plans nothing and a
+ * half-done conversion resumes where sysfs says it stopped (kernel-abi.md §2.2,
+ * real-kernel-notes.md (3), (4)).
+ */
+public final class Planner {
+  private Planner() {}
+
+  public static Plan plan(Inventory inv, List<DeviceDecision> decisions, List<NodePool> pools) {
+    List<DevicePlan> devices = new ArrayList<>();
+    Set<String> scrubbed = new LinkedHashSet<>();
+    Set<String> cleared = new LinkedHashSet<>();
+    boolean demotion = false;
+    for (DeviceDecision dd : decisions) {
+      DaxDevice d = inv.device(dd.device()).orElse(null);
+      if (d == null) {
+        continue;
+      }
+      List<Step> steps = new ArrayList<>();
+      if (dd.decision() instanceof Decision.Convert c) {
+        if (c.mode() == PoolMode.DevDax) {
+          steps.add(new Step.BindDeviceDax(d.name()));
+        } else {
+          Region region = inv.region(d.region()).orElse(null);
+          if (c.scrub() && region != null && region.bus() != null) {
+            boolean running = inv.bus(region.bus()).map(b -> b.scrubInProgress()).orElse(false);
+            if (scrubbed.add(region.bus()) && !running) {
+              steps.add(new Step.StartScrub(region.bus()));
+            }
+            steps.add(new Step.AwaitScrub(region.bus())); // every device on the bus waits for it
+          }
+          boolean bad = !inv.badRangesOf(d).isEmpty();
+          if (c.clearErrors()
+              && region != null
+              && (bad || c.scrub())
+              && cleared.add(region.name())) {
+            steps.add(new Step.ClearErrors(d.name(), region.name()));
+          }
+          if (bad || c.scrub()) {
+            steps.add(new Step.CheckBadBlocks(d.name(), c.maxBadBlocks()));
+          }
+          if (d.mode() == DeviceMode.DEVDAX) {
+            steps.add(new Step.UnbindDeviceDax(d.name()));
+          }
+          if (d.mode() != DeviceMode.SYSTEM_RAM) {
+            steps.add(new Step.BindKmem(d.name()));
+          }
+          if (d.mode() != DeviceMode.SYSTEM_RAM || !inv.fullyOnline(d)) {
+            steps.add(new Step.OnlineBlocks(d.name(), c.zone(), d.targetNode()));
+          }
+        }
+        demotion |= wantsDemotion(pools, dd.pool());
+      } else if (dd.decision() instanceof Decision.Keep && d.mode() == DeviceMode.SYSTEM_RAM) {
+        demotion |= wantsDemotion(pools, dd.pool());
+      } else if (dd.decision() instanceof Decision.Release r && r.action() != ReleaseAction.Keep) {
+        if (d.mode() == DeviceMode.SYSTEM_RAM) {
+          if (inv.blocksOf(d).stream().anyMatch(MemoryBlock::online)) {
+            steps.add(new Step.OfflineBlocks(d.name()));
+          }
+          steps.add(new Step.UnbindKmem(d.name()));
+        }
+        if (d.mode() != DeviceMode.DEVDAX) {
+          steps.add(new Step.BindDeviceDax(d.name()));
+        }
+        if (r.action() == ReleaseAction.Erase && !r.erased()) {
+          steps.add(
+              new Step.EraseDimms(d.name(), inv.dimmsOf(d).stream().map(Dimm::name).toList()));
+        }
+      }
+      if (!steps.isEmpty()) {
+        devices.add(new DevicePlan(d.name(), dd.pool(), steps));
+      }
+    }
+    List<Step> node = new ArrayList<>();
+    if (demotion && Boolean.FALSE.equals(inv.platform().demotionEnabled())) {
+      node.add(new Step.EnableDemotion());
+    }
+    return new Plan(devices, node);
+  }
+
+  private static boolean wantsDemotion(List<NodePool> pools, String pool) {
+    return pools.stream()
+        .anyMatch(p -> p.name.equals(pool) && p.spec != null && p.spec.demotionRequested());
+  }
+}

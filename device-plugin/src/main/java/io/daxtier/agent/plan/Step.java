@@ -1,0 +1,116 @@
+package io.daxtier.agent.plan;
+
+import io.daxtier.api.v1alpha1.Zone;
+import java.util.List;
+
+/** One idempotent action on the node; the executor re-checks its precondition from sysfs. */
+public sealed interface Step {
+
+  /** A short human description, used by {@code apply --dry-run}. */
+  String describe();
+
+  /** Start an Address Range Scrub on a bus ({@code ndctl start-scrub}). */
+  record StartScrub(String bus) implements Step {
+    @Override
+    public String describe() {
+      return "ndctl start-scrub " + bus;
+    }
+  }
+
+  /** Wait for the bus's ARS to complete ({@code ndctl wait-scrub}). */
+  record AwaitScrub(String bus) implements Step {
+    @Override
+    public String describe() {
+      return "ndctl wait-scrub " + bus;
+    }
+  }
+
+  /** Clear known poison under the device's namespace ({@code ndctl clear-errors}). */
+  record ClearErrors(String device, String region) implements Step {
+    @Override
+    public String describe() {
+      return "ndctl clear-errors (namespace of " + device + " in " + region + ")";
+    }
+  }
+
+  /** Re-read the region's bad blocks; more than {@code max} inside the device stops it. */
+  record CheckBadBlocks(String device, int max) implements Step {
+    @Override
+    public String describe() {
+      return "check bad blocks of " + device + " <= " + max;
+    }
+  }
+
+  /** Unbind the device from device_dax. */
+  record UnbindDeviceDax(String device) implements Step {
+    @Override
+    public String describe() {
+      return "echo " + device + " > /sys/bus/dax/drivers/device_dax/unbind";
+    }
+  }
+
+  /** Bind the device to kmem ({@code kmem/new_id} already binds; {@code kmem/bind} if not). */
+  record BindKmem(String device) implements Step {
+    @Override
+    public String describe() {
+      return "echo " + device + " > /sys/bus/dax/drivers/kmem/new_id";
+    }
+  }
+
+  /** Online every offline block of the device into a zone, then verify zone and node growth. */
+  record OnlineBlocks(String device, Zone zone, int targetNode) implements Step {
+    @Override
+    public String describe() {
+      return "echo "
+          + (zone == Zone.Normal ? "online_kernel" : "online_movable")
+          + " > memoryN/state for each block of "
+          + device
+          + " in node"
+          + targetNode;
+    }
+  }
+
+  /** Offline every online block of the device; EBUSY rolls back and retries later. */
+  record OfflineBlocks(String device) implements Step {
+    @Override
+    public String describe() {
+      return "echo offline > memoryN/state for each block of " + device;
+    }
+  }
+
+  /** Unbind kmem (only with every block offline) and remove the kmem id. */
+  record UnbindKmem(String device) implements Step {
+    @Override
+    public String describe() {
+      return "echo " + device + " > /sys/bus/dax/drivers/kmem/unbind, kmem/remove_id";
+    }
+  }
+
+  /** Bind the device back to device_dax. */
+  record BindDeviceDax(String device) implements Step {
+    @Override
+    public String describe() {
+      return "echo " + device + " > /sys/bus/dax/drivers/device_dax/bind";
+    }
+  }
+
+  /** Overwrite the DIMMs behind a released device ({@code ndctl sanitize-dimm --overwrite}). */
+  record EraseDimms(String device, List<String> dimms) implements Step {
+    public EraseDimms {
+      dimms = List.copyOf(dimms);
+    }
+
+    @Override
+    public String describe() {
+      return "ndctl sanitize-dimm --overwrite " + String.join(" ", dimms);
+    }
+  }
+
+  /** Enable kernel demotion of cold pages to slower tiers. */
+  record EnableDemotion() implements Step {
+    @Override
+    public String describe() {
+      return "echo true > /sys/kernel/mm/numa/demotion_enabled";
+    }
+  }
+}

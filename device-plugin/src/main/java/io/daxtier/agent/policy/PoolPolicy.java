@@ -1,0 +1,303 @@
+package io.daxtier.agent.policy;
+
+import io.daxtier.agent.model.DaxDevice;
+import io.daxtier.agent.model.Dimm;
+import io.daxtier.agent.model.Inventory;
+import io.daxtier.agent.model.NdBus;
+import io.daxtier.agent.model.Platform;
+import io.daxtier.agent.model.Sizes;
+import io.daxtier.api.v1alpha1.Capability;
+import io.daxtier.api.v1alpha1.DaxBusModel;
+import io.daxtier.api.v1alpha1.DeviceMode;
+import io.daxtier.api.v1alpha1.EncryptionPolicy;
+import io.daxtier.api.v1alpha1.NodePool;
+import io.daxtier.api.v1alpha1.NodePoolState;
+import io.daxtier.api.v1alpha1.PmemPoolSpec;
+import io.daxtier.api.v1alpha1.PolicySpec;
+import io.daxtier.api.v1alpha1.PoolMode;
+import io.daxtier.api.v1alpha1.RecoverabilityPolicy;
+import io.daxtier.api.v1alpha1.ReleaseAction;
+import io.daxtier.api.v1alpha1.ScrubMode;
+import io.daxtier.api.v1alpha1.ScrubPolicy;
+import io.daxtier.api.v1alpha1.Zone;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The pure safety policy: (inventory, pools in precedence order, history, now) to one decision per
+ * device. It performs no I/O; the same inputs always give the same decisions.
+ */
+public final class PoolPolicy {
+
+  private PoolPolicy() {}
+
+  public static List<DeviceDecision> decide(
+      Inventory inv, List<NodePool> pools, History history, Instant now) {
+    List<DeviceDecision> out = new ArrayList<>();
+    for (DaxDevice d : inv.devices()) {
+      List<NodePool> selecting =
+          pools.stream().filter(p -> DeviceSelection.selects(spec(p).devices, d)).toList();
+      if (selecting.isEmpty()) {
+        out.add(new DeviceDecision(d.name(), null, new Decision.Untouched()));
+        continue;
+      }
+      NodePool owner = selecting.get(0);
+      out.add(new DeviceDecision(d.name(), owner.name, decide(inv, d, owner, history, now)));
+      for (NodePool loser : selecting.subList(1, selecting.size())) {
+        out.add(
+            new DeviceDecision(
+                d.name(),
+                loser.name,
+                new Decision.Block(
+                    Rule.Conflict, "owned by pool " + owner.name + " (precedence)")));
+      }
+    }
+    return out;
+  }
+
+  static PmemPoolSpec spec(NodePool p) {
+    return p.spec == null ? new PmemPoolSpec() : p.spec;
+  }
+
+  static Decision decide(Inventory inv, DaxDevice d, NodePool pool, History history, Instant now) {
+    PmemPoolSpec spec = spec(pool);
+    History.Retry retry = history.retries().get(d.name());
+    if (retry != null && retry.notBefore().isAfter(now)) {
+      return new Decision.Wait(retry.reason(), retry.message(), retry.notBefore());
+    }
+    if (pool.state == NodePoolState.Release) {
+      return release(inv, d, spec, history);
+    }
+    return spec.mode == PoolMode.DevDax
+        ? devDax(inv, d, spec)
+        : systemRam(inv, d, spec, history, now);
+  }
+
+  private static Decision release(Inventory inv, DaxDevice d, PmemPoolSpec spec, History history) {
+    ReleaseAction action =
+        spec.release == null || spec.release.action == null
+            ? ReleaseAction.Keep
+            : spec.release.action;
+    if (action == ReleaseAction.Erase) {
+      for (Dimm dimm : inv.dimmsOf(d)) {
+        if (dimm.frozen()) {
+          return new Decision.Block(
+              Rule.DimmFrozen, dimm.name() + ": security frozen, cannot erase until reboot");
+        }
+        if (dimm.security() == null) {
+          return new Decision.Block(
+              Rule.EraseUnsafe, dimm.name() + ": no security support, cannot erase");
+        }
+      }
+      List<String> mine = inv.dimmsOf(d).stream().map(Dimm::name).toList();
+      for (DaxDevice other : inv.devices()) {
+        boolean shares = inv.dimmsOf(other).stream().anyMatch(m -> mine.contains(m.name()));
+        if (!other.name().equals(d.name())
+            && shares
+            && !DeviceSelection.selects(spec.devices, other)) {
+          // An overwrite erases whole DIMMs: never erase memory that is not the pool's.
+          return new Decision.Block(
+              Rule.EraseUnsafe,
+              "the DIMMs of "
+                  + d.name()
+                  + " also back "
+                  + other.name()
+                  + ", which the pool does not own");
+        }
+      }
+      if (inv.dimmsOf(d).isEmpty()) {
+        return new Decision.Block(Rule.EraseUnsafe, "no NVDIMM behind " + d.name() + " to erase");
+      }
+    }
+    return new Decision.Release(action, history.erased().contains(d.name()));
+  }
+
+  private static Decision devDax(Inventory inv, DaxDevice d, PmemPoolSpec spec) {
+    Optional<Decision.Block> platform = platformGate(inv.platform(), false);
+    if (platform.isPresent()) {
+      return platform.get();
+    }
+    if (d.mode() == DeviceMode.SYSTEM_RAM) {
+      return new Decision.Block(
+          Rule.InUseAsSystemRam,
+          d.name() + " is online as system-ram; release it from its pool first");
+    }
+    List<String> warnings = new ArrayList<>();
+    Optional<Decision.Block> dimm = dimmGate(inv, d, policy(spec), warnings);
+    if (dimm.isPresent()) {
+      return dimm.get();
+    }
+    if (d.mode() == DeviceMode.DEVDAX) {
+      return new Decision.Keep("Ready", warnings);
+    }
+    return new Decision.Convert(PoolMode.DevDax, null, false, false, 0, warnings);
+  }
+
+  private static Decision systemRam(
+      Inventory inv, DaxDevice d, PmemPoolSpec spec, History history, Instant now) {
+    List<String> warnings = new ArrayList<>();
+    Zone zone = spec.effectiveZone();
+    if (d.mode() == DeviceMode.SYSTEM_RAM && inv.fullyOnline(d)) {
+      inv.blocksOf(d).stream()
+          .filter(b -> b.zone() != null && b.zone() != zone)
+          .findFirst()
+          .ifPresent(
+              b ->
+                  warnings.add(
+                      "ZoneMismatch: memory"
+                          + b.index()
+                          + " is in "
+                          + b.zone()
+                          + ", pool asks "
+                          + zone));
+      return new Decision.Keep("Online", warnings);
+    }
+    Optional<Decision.Block> platform = platformGate(inv.platform(), true);
+    if (platform.isPresent()) {
+      return platform.get();
+    }
+    if (d.targetNode() < 0) {
+      return new Decision.Block(Rule.NoTargetNode, d.name() + " has target_node " + d.targetNode());
+    }
+    String auto = inv.platform().autoOnlineBlocks();
+    if (d.mode() != DeviceMode.SYSTEM_RAM && !inv.platform().autoOnlineOff()) {
+      Zone autoZone = auto.equals("online_movable") ? Zone.Movable : Zone.Normal;
+      if (autoZone != zone) {
+        return new Decision.Block(
+            Rule.AutoOnlineConflict,
+            "auto_online_blocks="
+                + auto
+                + " would online into "
+                + autoZone
+                + ", pool asks "
+                + zone);
+      }
+      warnings.add(
+          "AutoOnline: auto_online_blocks=" + auto + ", the kernel onlines the blocks itself");
+    }
+    PolicySpec policy = policy(spec);
+    Optional<Decision.Block> dimm = dimmGate(inv, d, policy, warnings);
+    if (dimm.isPresent()) {
+      return dimm.get();
+    }
+    RecoverabilityPolicy rec =
+        policy.recoverability == null ? RecoverabilityPolicy.Preferred : policy.recoverability;
+    Capability cap = inv.platform().mcRecovery().capability();
+    if (rec != RecoverabilityPolicy.Ignore && cap != Capability.Supported) {
+      String found =
+          "machine-check recovery "
+              + cap
+              + ": "
+              + String.join("; ", inv.platform().mcRecovery().evidence());
+      if (rec == RecoverabilityPolicy.Required) {
+        return new Decision.Block(Rule.RecoverabilityRequired, found);
+      }
+      warnings.add("Recoverability: " + found);
+    }
+    ScrubPolicy scrub = policy.scrub == null ? new ScrubPolicy() : policy.scrub;
+    boolean needScrub = false;
+    if (d.mode() != DeviceMode.SYSTEM_RAM && scrub.beforeOnline != ScrubMode.Skip) {
+      Optional<NdBus> bus =
+          inv.region(d.region()).flatMap(r -> Optional.ofNullable(r.bus())).flatMap(inv::bus);
+      boolean supported = bus.map(NdBus::arsSupported).orElse(false);
+      if (!supported) {
+        String found =
+            d.name()
+                + ": no Address Range Scrub on "
+                + bus.map(NdBus::name).orElse("its bus (" + d.memoryType().wire() + ")");
+        if (scrub.beforeOnline == ScrubMode.Required) {
+          return new Decision.Block(Rule.ScrubUnsupported, found);
+        }
+        warnings.add("ScrubUnsupported: " + found);
+      } else {
+        Instant last = history.lastScrub().get(bus.get().name());
+        Duration maxAge = Sizes.parseDuration(scrub.maxAge == null ? "24h" : scrub.maxAge);
+        if (bus.get().scrubInProgress() && (last == null || last.plus(maxAge).isBefore(now))) {
+          needScrub = true; // join the running ARS: the executor awaits it
+        } else {
+          needScrub = last == null || last.plus(maxAge).isBefore(now);
+        }
+      }
+    }
+    int maxBad = scrub.maxBadBlocks == null ? 0 : scrub.maxBadBlocks;
+    boolean clear = !Boolean.FALSE.equals(scrub.clearErrors);
+    int bad = inv.badRangesOf(d).size();
+    if (bad > maxBad && !clear && !needScrub) {
+      return new Decision.Block(
+          Rule.BadBlocks, bad + " bad-block ranges in " + d.name() + " (max " + maxBad + ")");
+    }
+    return new Decision.Convert(PoolMode.SystemRam, zone, needScrub, clear, maxBad, warnings);
+  }
+
+  private static PolicySpec policy(PmemPoolSpec spec) {
+    return spec.policy == null ? new PolicySpec() : spec.policy;
+  }
+
+  static Optional<Decision.Block> platformGate(Platform p, boolean needsKmem) {
+    if (p.busModel() == DaxBusModel.Class) {
+      return Optional.of(
+          new Decision.Block(
+              Rule.ClassModelUnsupported,
+              "device-dax uses the legacy /sys/class/dax model; boot a kernel without"
+                  + " CONFIG_DEV_DAX_PMEM_COMPAT (removed in 5.16) or blacklist dax_pmem_compat"));
+    }
+    if (p.busModel() == DaxBusModel.Absent) {
+      return Optional.of(new Decision.Block(Rule.DaxBusAbsent, "no /sys/bus/dax: load device_dax"));
+    }
+    if (needsKmem && !p.kmemAvailable()) {
+      return Optional.of(
+          new Decision.Block(
+              Rule.KmemMissing,
+              "the kmem driver is not loaded and modprobe kmem failed (CONFIG_DEV_DAX_KMEM)"));
+    }
+    return Optional.empty();
+  }
+
+  /** DIMM security: locked/overwrite always block; encryption policy over every DIMM. */
+  static Optional<Decision.Block> dimmGate(
+      Inventory inv, DaxDevice d, PolicySpec policy, List<String> warnings) {
+    List<Dimm> dimms = inv.dimmsOf(d);
+    for (Dimm m : dimms) {
+      if ("locked".equals(m.security())) {
+        return Optional.of(
+            new Decision.Block(
+                Rule.DimmLocked, m.name() + " is locked: unlock it (ndctl load-keys) first"));
+      }
+      if ("overwrite".equals(m.security())) {
+        return Optional.of(
+            new Decision.Block(Rule.DimmOverwriteInProgress, m.name() + " is being overwritten"));
+      }
+    }
+    EncryptionPolicy enc =
+        policy.encryption == null ? EncryptionPolicy.Preferred : policy.encryption;
+    if (enc == EncryptionPolicy.Disabled) {
+      return Optional.empty();
+    }
+    List<Dimm> plain = dimms.stream().filter(m -> !"unlocked".equals(m.security())).toList();
+    String found;
+    if (dimms.isEmpty()) {
+      found = d.name() + ": no NVDIMM security state (" + d.memoryType().wire() + ")";
+    } else if (!plain.isEmpty()) {
+      found =
+          plain.stream()
+              .map(
+                  m ->
+                      m.name()
+                          + " "
+                          + m.securityOrUnsupported()
+                          + (m.frozen() ? " (frozen until reboot)" : ""))
+              .collect(Collectors.joining(", "));
+    } else {
+      return Optional.empty();
+    }
+    if (enc == EncryptionPolicy.Required) {
+      return Optional.of(new Decision.Block(Rule.EncryptionRequired, found));
+    }
+    warnings.add("Encryption: " + found);
+    return Optional.empty();
+  }
+}

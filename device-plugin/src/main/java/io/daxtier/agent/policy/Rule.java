@@ -1,0 +1,21 @@
+package io.daxtier.agent.policy;
+
+/** Why a device is blocked: the machine-readable reason that becomes status and an Event. */
+public enum Rule {
+  ClassModelUnsupported,
+  DaxBusAbsent,
+  KmemMissing,
+  NoTargetNode,
+  AutoOnlineConflict,
+  EncryptionRequired,
+  DimmLocked,
+  DimmOverwriteInProgress,
+  DimmFrozen,
+  RecoverabilityRequired,
+  ScrubUnsupported,
+  BadBlocks,
+  Conflict,
+  InUseAsSystemRam,
+  RangeLeaked,
+  EraseUnsafe
+}

@@ -1,0 +1,177 @@
+package io.daxtier.agent.reconcile;
+
+import io.daxtier.agent.executor.DeviceOutcome;
+import io.daxtier.agent.executor.ExecutionReport;
+import io.daxtier.agent.executor.Executor;
+import io.daxtier.agent.executor.Outcome;
+import io.daxtier.agent.inventory.InventoryReader;
+import io.daxtier.agent.kernel.Kernel;
+import io.daxtier.agent.kernel.KernelPaths;
+import io.daxtier.agent.model.Inventory;
+import io.daxtier.agent.model.Region;
+import io.daxtier.agent.model.Sizes;
+import io.daxtier.agent.ndctl.Ndctl;
+import io.daxtier.agent.plan.Plan;
+import io.daxtier.agent.plan.Planner;
+import io.daxtier.agent.poison.PoisonWatcher;
+import io.daxtier.agent.policy.Decision;
+import io.daxtier.agent.policy.DeviceDecision;
+import io.daxtier.agent.policy.History;
+import io.daxtier.agent.policy.PoolPolicy;
+import io.daxtier.agent.state.NodeState;
+import io.daxtier.agent.state.NodeStateBuilder;
+import io.daxtier.api.v1alpha1.NodePool;
+import io.daxtier.api.v1alpha1.NodePoolState;
+import io.daxtier.api.v1alpha1.PmemNodeStatus;
+import io.daxtier.api.v1alpha1.PoolMode;
+import io.daxtier.api.v1alpha1.ProvisionSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One pass of the agent, in fixed named steps: observe (inventory), provision, decide (policy),
+ * plan, execute, observe again, watch poison, report. It holds only the {@link History}; the kernel
+ * is the source of truth for everything else.
+ */
+public final class NodeReconciler {
+  /** First retry delay after a refused offline; doubles per attempt up to {@link #MAX_BACKOFF}. */
+  static final Duration BASE_BACKOFF = Duration.ofSeconds(10);
+
+  static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
+
+  private final Kernel kernel;
+  private final Ndctl ndctl;
+  private final Clock clock;
+  private final InventoryReader reader;
+  private final Executor executor;
+  private final PoisonWatcher poison;
+  private History history = History.empty();
+
+  public NodeReconciler(Kernel kernel, Ndctl ndctl, Clock clock) {
+    this.kernel = kernel;
+    this.ndctl = ndctl;
+    this.clock = clock;
+    this.reader = new InventoryReader(kernel);
+    this.executor = new Executor(kernel, ndctl, Duration.ofMinutes(30));
+    this.poison = new PoisonWatcher(kernel);
+  }
+
+  public History history() {
+    return history;
+  }
+
+  public Inventory inventory() {
+    return reader.read();
+  }
+
+  /** Decides and plans without writing anything ({@code apply --dry-run}). */
+  public PassResult dryRun(List<NodePool> pools, Long generation) {
+    Instant now = clock.instant();
+    Inventory inv = reader.read();
+    List<DeviceDecision> decisions = PoolPolicy.decide(inv, pools, history, now);
+    Plan plan = Planner.plan(inv, decisions, pools);
+    ExecutionReport none = new ExecutionReport(List.of(), Set.of(), Set.of(), List.of());
+    List<DeviceResult> results = Phases.of(decisions, none, inv);
+    NodeState state = NodeStateBuilder.build(inv, decisions, pools, history, now);
+    PmemNodeStatus status =
+        StatusBuilder.build(inv, results, pools, history, state, generation, now);
+    return new PassResult(inv, decisions, plan, none, inv, results, List.of(), state, status);
+  }
+
+  /** Converges the node to the pools (in precedence order) and reports the result. */
+  public PassResult reconcile(List<NodePool> pools, Long generation) {
+    Instant now = clock.instant();
+    boolean wantsKmem =
+        pools.stream()
+            .anyMatch(p -> p.state == NodePoolState.Active && p.spec.mode == PoolMode.SystemRam);
+    if (wantsKmem && !kernel.exists(KernelPaths.DAX_DRIVERS + "/" + KernelPaths.KMEM)) {
+      kernel.loadModule(KernelPaths.KMEM);
+    }
+    Inventory before = reader.read();
+    if (provision(before, pools)) {
+      before = reader.read();
+    }
+    List<DeviceDecision> decisions = PoolPolicy.decide(before, pools, history, now);
+    Plan plan = Planner.plan(before, decisions, pools);
+    ExecutionReport report = executor.execute(plan, before);
+    remember(report, now);
+    Inventory after = plan.isEmpty() ? before : reader.read();
+    Map<String, NodePool> owners = new HashMap<>();
+    for (DeviceDecision dd : decisions) {
+      if (dd.pool() != null
+          && !(dd.decision() instanceof Decision.Block b && b.rule().name().equals("Conflict"))) {
+        pools.stream()
+            .filter(p -> p.name.equals(dd.pool()))
+            .findFirst()
+            .ifPresent(p -> owners.put(dd.device(), p));
+      }
+    }
+    PoisonWatcher.Result pr = poison.check(after, owners, history);
+    history = pr.history();
+    if (!pr.events().isEmpty()) {
+      after = reader.read();
+    }
+    List<DeviceResult> results = Phases.of(decisions, report, after);
+    NodeState state = NodeStateBuilder.build(after, decisions, pools, history, now);
+    PmemNodeStatus status =
+        StatusBuilder.build(after, results, pools, history, state, generation, now);
+    return new PassResult(
+        before, decisions, plan, report, after, results, pr.events(), state, status);
+  }
+
+  private void remember(ExecutionReport report, Instant now) {
+    for (String bus : report.scrubbedBuses()) {
+      history = history.withScrub(bus, now);
+    }
+    for (String dev : report.erased()) {
+      history = history.withErased(dev);
+    }
+    for (DeviceOutcome o : report.devices()) {
+      if (o.outcome() instanceof Outcome.Retry r) {
+        History.Retry prev = history.retries().get(o.device());
+        int attempts = prev == null ? 1 : prev.attempts() + 1;
+        Duration wait = BASE_BACKOFF.multipliedBy(1L << Math.min(attempts - 1, 6));
+        if (wait.compareTo(MAX_BACKOFF) > 0) {
+          wait = MAX_BACKOFF;
+        }
+        if (r.reason().startsWith("Scrub")) {
+          wait = BASE_BACKOFF;
+        }
+        history =
+            history.withRetry(
+                o.device(), new History.Retry(r.reason(), r.message(), attempts, now.plus(wait)));
+      } else if (o.outcome() instanceof Outcome.Done) {
+        history = history.withRetry(o.device(), null);
+      }
+    }
+  }
+
+  /** Creates devdax namespaces in selected regions with free space, when a pool asks. */
+  private boolean provision(Inventory inv, List<NodePool> pools) {
+    boolean created = false;
+    for (NodePool p : pools) {
+      ProvisionSpec prov = p.spec.devices == null ? null : p.spec.devices.provision;
+      if (p.state != NodePoolState.Active || prov == null || !Boolean.TRUE.equals(prov.enabled)) {
+        continue;
+      }
+      long size = prov.size == null ? 0 : Sizes.parse(prov.size);
+      long align = Sizes.parse(prov.align == null ? "2Mi" : prov.align);
+      for (Region r : inv.regions()) {
+        boolean selected =
+            p.spec.devices.regions == null
+                || p.spec.devices.regions.isEmpty()
+                || p.spec.devices.regions.contains(r.name());
+        long want = size == 0 ? r.available() : size;
+        if (selected && r.available() > 0 && want <= r.available() && want >= 256 * Sizes.MIB) {
+          created |= ndctl.createNamespace(r.name(), size, align).isPresent();
+        }
+      }
+    }
+    return created;
+  }
+}

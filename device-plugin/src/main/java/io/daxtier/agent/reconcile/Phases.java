@@ -1,0 +1,98 @@
+package io.daxtier.agent.reconcile;
+
+import io.daxtier.agent.executor.DeviceOutcome;
+import io.daxtier.agent.executor.ExecutionReport;
+import io.daxtier.agent.executor.Outcome;
+import io.daxtier.agent.model.DaxDevice;
+import io.daxtier.agent.model.Inventory;
+import io.daxtier.agent.policy.Decision;
+import io.daxtier.agent.policy.DeviceDecision;
+import io.daxtier.agent.policy.Rule;
+import io.daxtier.api.v1alpha1.DeviceMode;
+import io.daxtier.api.v1alpha1.DevicePhase;
+import io.daxtier.api.v1alpha1.ReleaseAction;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Derives each device's phase from its decision, its execution outcome and the final sysfs. */
+final class Phases {
+  private Phases() {}
+
+  static List<DeviceResult> of(
+      List<DeviceDecision> decisions, ExecutionReport report, Inventory after) {
+    List<DeviceResult> out = new ArrayList<>();
+    for (DeviceDecision dd : decisions) {
+      Outcome o =
+          report.devices().stream()
+              .filter(
+                  x ->
+                      x.device().equals(dd.device())
+                          && java.util.Objects.equals(x.pool(), dd.pool()))
+              .map(DeviceOutcome::outcome)
+              .findFirst()
+              .orElse(new Outcome.Done());
+      DaxDevice d = after.device(dd.device()).orElse(null);
+      out.add(result(dd, o, d, after));
+    }
+    return out;
+  }
+
+  private static DeviceResult result(DeviceDecision dd, Outcome o, DaxDevice d, Inventory after) {
+    String dev = dd.device();
+    String pool = dd.pool();
+    Decision dec = dd.decision();
+    if (dec instanceof Decision.Untouched) {
+      return new DeviceResult(dev, null, DevicePhase.Discovered, dec.reason(), null);
+    }
+    if (dec instanceof Decision.Block b) {
+      return new DeviceResult(
+          dev,
+          pool,
+          b.rule() == Rule.Conflict ? DevicePhase.Conflict : DevicePhase.Blocked,
+          b.rule().name(),
+          b.found());
+    }
+    if (dec instanceof Decision.Wait w) {
+      DevicePhase p =
+          w.reason().startsWith("Scrub")
+              ? DevicePhase.Scrubbing
+              : w.reason().startsWith("Offline") ? DevicePhase.Releasing : DevicePhase.Converting;
+      return new DeviceResult(dev, pool, p, w.reason(), w.message());
+    }
+    if (o instanceof Outcome.Failed f) {
+      return new DeviceResult(dev, pool, DevicePhase.Failed, f.reason(), f.message());
+    }
+    if (o instanceof Outcome.Blocked b) {
+      return new DeviceResult(dev, pool, DevicePhase.Blocked, b.reason(), b.message());
+    }
+    if (o instanceof Outcome.Retry r) {
+      DevicePhase p =
+          r.reason().startsWith("Scrub")
+              ? DevicePhase.Scrubbing
+              : dec instanceof Decision.Release ? DevicePhase.Releasing : DevicePhase.Converting;
+      return new DeviceResult(dev, pool, p, r.reason(), r.message());
+    }
+    if (dec instanceof Decision.Release r) {
+      boolean back =
+          r.action() == ReleaseAction.Keep || (d != null && d.mode() == DeviceMode.DEVDAX);
+      return new DeviceResult(
+          dev, pool, back ? DevicePhase.Released : DevicePhase.Releasing, r.reason(), null);
+    }
+    String warnings =
+        dec instanceof Decision.Keep k
+            ? String.join("; ", k.warnings())
+            : dec instanceof Decision.Convert c ? String.join("; ", c.warnings()) : "";
+    boolean ok =
+        d != null
+            && (d.mode() == DeviceMode.DEVDAX
+                ? !(dec instanceof Decision.Convert c
+                    && c.mode() == io.daxtier.api.v1alpha1.PoolMode.SystemRam)
+                : d.mode() == DeviceMode.SYSTEM_RAM && after.fullyOnline(d));
+    return new DeviceResult(
+        dev,
+        pool,
+        ok ? DevicePhase.Online : DevicePhase.Converting,
+        ok ? (dec instanceof Decision.Keep k ? k.reason() : "Converted") : "Converting",
+        warnings.isEmpty() ? null : warnings);
+  }
+}

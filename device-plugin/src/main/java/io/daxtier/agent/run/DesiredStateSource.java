@@ -1,0 +1,16 @@
+package io.daxtier.agent.run;
+
+import java.util.Optional;
+
+/** Where the desired state comes from: a pool file or the node's own PmemNode. */
+public interface DesiredStateSource extends AutoCloseable {
+
+  /** The current desired state; empty when not known yet (e.g. no PmemNode). */
+  Optional<DesiredState> current() throws Exception;
+
+  /** Calls back when the desired state may have changed. */
+  default void onChange(Runnable callback) {}
+
+  @Override
+  default void close() {}
+}

@@ -1,0 +1,159 @@
+package io.daxtier.agent.state;
+
+import io.daxtier.agent.model.AddressRange;
+import io.daxtier.agent.model.DaxDevice;
+import io.daxtier.agent.model.Inventory;
+import io.daxtier.agent.model.MemoryBlock;
+import io.daxtier.agent.model.NumaNode;
+import io.daxtier.agent.model.Sizes;
+import io.daxtier.agent.policy.Decision;
+import io.daxtier.agent.policy.DeviceDecision;
+import io.daxtier.agent.policy.History;
+import io.daxtier.api.v1alpha1.Api;
+import io.daxtier.api.v1alpha1.DeviceMode;
+import io.daxtier.api.v1alpha1.NodePool;
+import io.daxtier.api.v1alpha1.NodePoolState;
+import io.daxtier.api.v1alpha1.PoolMode;
+import io.daxtier.api.v1alpha1.TopologyMode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Builds the {@link NodeState} the device plugin advertises from what the kernel now shows. */
+public final class NodeStateBuilder {
+  private NodeStateBuilder() {}
+
+  public static NodeState build(
+      Inventory inv,
+      List<DeviceDecision> decisions,
+      List<NodePool> pools,
+      History history,
+      Instant now) {
+    Map<Integer, List<Integer>> distances = new HashMap<>();
+    List<Integer> cpuNodes = new ArrayList<>();
+    for (NumaNode n : inv.numaNodes()) {
+      distances.put(n.id(), n.distances());
+      if (n.hasCpu()) {
+        cpuNodes.add(n.id());
+      }
+    }
+    List<PoolCapacity> out = new ArrayList<>();
+    long bs = inv.platform().blockSize();
+    for (NodePool pool : pools) {
+      if (pool.state != NodePoolState.Active) {
+        continue;
+      }
+      TreeMap<Integer, List<DaxDevice>> byNode = new TreeMap<>();
+      boolean ready = true;
+      int owned = 0;
+      for (DeviceDecision dd : decisions) {
+        if (!pool.name.equals(dd.pool())
+            || dd.decision() instanceof Decision.Block b && b.rule().name().equals("Conflict")) {
+          continue;
+        }
+        DaxDevice d = inv.device(dd.device()).orElse(null);
+        if (d == null) {
+          continue;
+        }
+        owned++;
+        boolean usable =
+            pool.spec.mode == PoolMode.DevDax
+                ? d.mode() == DeviceMode.DEVDAX
+                : d.mode() == DeviceMode.SYSTEM_RAM
+                    && inv.blocksOf(d).stream().anyMatch(MemoryBlock::online);
+        ready &= usable && (pool.spec.mode == PoolMode.DevDax || inv.fullyOnline(d));
+        if (usable) {
+          byNode.computeIfAbsent(d.targetNode(), k -> new ArrayList<>()).add(d);
+        }
+      }
+      List<NumaCapacity> numa = new ArrayList<>();
+      for (Map.Entry<Integer, List<DaxDevice>> e : byNode.entrySet()) {
+        long bytes = 0;
+        List<AddressRange> ranges = new ArrayList<>();
+        List<AddressRange> unhealthy = new ArrayList<>();
+        List<String> paths = new ArrayList<>();
+        for (DaxDevice d : e.getValue()) {
+          if (pool.spec.mode == PoolMode.DevDax) {
+            bytes += d.size();
+            paths.add(d.devPath());
+            ranges.addAll(d.ranges());
+          } else {
+            for (MemoryBlock b : inv.blocksOf(d)) {
+              if (b.online()) {
+                bytes += bs;
+                ranges.add(new AddressRange(b.index() * bs, (b.index() + 1) * bs - 1));
+              }
+            }
+            unhealthy.addAll(history.unhealthy().getOrDefault(d.name(), List.of()));
+          }
+        }
+        numa.add(
+            new NumaCapacity(
+                e.getKey(),
+                nearestCpuNode(inv, e.getKey()),
+                bytes,
+                merge(ranges),
+                unhealthy,
+                paths));
+      }
+      String name =
+          pool.spec.resource == null || pool.spec.resource.name == null
+              ? Api.DEFAULT_RESOURCE_NAME
+              : pool.spec.resource.name;
+      String unit =
+          pool.spec.resource == null || pool.spec.resource.unit == null
+              ? Api.DEFAULT_RESOURCE_UNIT
+              : pool.spec.resource.unit;
+      TopologyMode topo =
+          pool.spec.resource == null || pool.spec.resource.topology == null
+              ? TopologyMode.NumaNode
+              : pool.spec.resource.topology;
+      out.add(
+          new PoolCapacity(
+              pool.name, pool.spec.mode, name, Sizes.parse(unit), topo, ready && owned > 0, numa));
+    }
+    return new NodeState(now, out, distances, cpuNodes);
+  }
+
+  /** The closest node with CPUs by the node's distance row (ties: the lowest id). */
+  static int nearestCpuNode(Inventory inv, int node) {
+    NumaNode n = inv.numa(node).orElse(null);
+    List<NumaNode> cpus = inv.numaNodes().stream().filter(NumaNode::hasCpu).toList();
+    if (n == null || cpus.isEmpty()) {
+      return cpus.isEmpty() ? node : cpus.get(0).id();
+    }
+    if (n.hasCpu()) {
+      return node;
+    }
+    List<Integer> ids = inv.numaNodes().stream().map(NumaNode::id).toList();
+    int best = cpus.get(0).id();
+    int bestDist = Integer.MAX_VALUE;
+    for (NumaNode c : cpus) {
+      int idx = ids.indexOf(c.id());
+      int dist = idx < n.distances().size() ? n.distances().get(idx) : Integer.MAX_VALUE - 1;
+      if (dist < bestDist) {
+        best = c.id();
+        bestDist = dist;
+      }
+    }
+    return best;
+  }
+
+  static List<AddressRange> merge(List<AddressRange> in) {
+    List<AddressRange> sorted = new ArrayList<>(in);
+    sorted.sort((a, b) -> Long.compare(a.start(), b.start()));
+    List<AddressRange> out = new ArrayList<>();
+    for (AddressRange r : sorted) {
+      if (!out.isEmpty() && out.get(out.size() - 1).end() + 1 >= r.start()) {
+        AddressRange last = out.remove(out.size() - 1);
+        out.add(new AddressRange(last.start(), Math.max(last.end(), r.end())));
+      } else {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+}

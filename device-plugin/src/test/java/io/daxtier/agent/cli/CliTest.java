@@ -1,0 +1,163 @@
+package io.daxtier.agent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.daxtier.agent.kernel.HostKernel;
+import io.daxtier.agent.kernel.sim.SimulatedKernel;
+import io.daxtier.agent.ndctl.SimulatedNdctl;
+import io.daxtier.agent.testing.Nodes;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line: output, and one exit code per failure a caller must tell apart. */
+class CliTest {
+  @TempDir Path tmp;
+  final StringWriter out = new StringWriter();
+  final StringWriter err = new StringWriter();
+
+  int run(Main main, String... args) {
+    return Main.execute(main, new PrintWriter(out, true), new PrintWriter(err, true), args);
+  }
+
+  static Main on(SimulatedKernel k, int uid) {
+    return new Main().with(k, new SimulatedNdctl(k), () -> uid);
+  }
+
+  Path pool(String yaml) throws Exception {
+    Path p = tmp.resolve("pool.yaml");
+    Files.writeString(p, yaml);
+    return p;
+  }
+
+  static final String POOL =
+      """
+      apiVersion: daxtier.io/v1alpha1
+      kind: PmemPool
+      metadata: {name: tier}
+      spec:
+        mode: SystemRam
+        resource: {unit: 128Mi}
+      """;
+
+  @Test
+  void inventoryJsonOnTheSimulatedKernel() throws Exception {
+    String example = Nodes.example("qemu-nvdimm").toString();
+    int rc = run(new Main(), "--simulate", example, "inventory", "--json");
+    assertThat(rc).isZero();
+    JsonNode j = new ObjectMapper().readTree(out.toString());
+    assertThat(j.path("devices").get(0).path("name").asText()).isEqualTo("dax0.0");
+    assertThat(j.path("devices").get(0).path("mode").asText()).isEqualTo("devdax");
+    assertThat(j.path("devices").get(0).path("memoryType").asText()).isEqualTo("pmem");
+    assertThat(j.path("platform").path("memoryBlockSize").asLong()).isEqualTo(134217728L);
+    assertThat(j.path("regions").get(0).path("dimms").get(0).asText()).isEqualTo("nmem0");
+  }
+
+  @Test
+  void applyConvergesAndSaysSo() throws Exception {
+    int rc = run(on(Nodes.qemu(), 1000), "apply", "-f", pool(POOL).toString());
+    assertThat(rc).as(err.toString()).isEqualTo(ExitCodes.OK);
+    assertThat(out.toString())
+        .contains("kmem/new_id")
+        .contains("tier         Ready")
+        .contains("node1 cpu-less MemTotal 917504 kB");
+  }
+
+  @Test
+  void dryRunWritesNothingAndNeedsNoRoot() throws Exception {
+    SimulatedKernel k = Nodes.qemu();
+    int rc = run(on(k, 1000), "apply", "--dry-run", "-f", pool(POOL).toString());
+    assertThat(rc).isZero();
+    assertThat(k.writes()).isEmpty();
+    assertThat(out.toString()).contains("dry run");
+  }
+
+  @Test
+  void notRootOnTheHost() throws Exception {
+    Main m = new Main();
+    m.with(new HostKernel(Path.of("/")), new SimulatedNdctl(Nodes.qemu()), () -> 1000);
+    assertThat(run(m, "apply", "-f", pool(POOL).toString())).isEqualTo(ExitCodes.NOT_ROOT);
+  }
+
+  @Test
+  void noSysfsUnderRoot() throws Exception {
+    assertThat(run(new Main(), "--root", tmp.toString(), "inventory"))
+        .isEqualTo(ExitCodes.NO_SYSFS);
+    assertThat(err.toString()).contains("no sysfs");
+  }
+
+  @Test
+  void kmemMissing() throws Exception {
+    SimulatedKernel k = Nodes.qemu();
+    k.removeKmem();
+    assertThat(run(on(k, 0), "apply", "-f", pool(POOL).toString()))
+        .isEqualTo(ExitCodes.KMEM_MISSING);
+  }
+
+  @Test
+  void classModel() throws Exception {
+    SimulatedKernel k = Nodes.yaml(io.daxtier.agent.reconcile.SafetyTestNodes.CLASS_MODEL);
+    assertThat(run(on(k, 0), "apply", "-f", pool(POOL).toString()))
+        .isEqualTo(ExitCodes.CLASS_MODEL);
+    assertThat(err.toString()).contains("/sys/class/dax");
+  }
+
+  @Test
+  void badPoolFiles() throws Exception {
+    assertThat(
+            run(
+                on(Nodes.qemu(), 0),
+                "apply",
+                "-f",
+                pool("kind: PmemPool\nmetadata: {name: x}\nspec: {mode: Sideways}\n").toString()))
+        .isEqualTo(ExitCodes.BAD_POOL_FILE);
+    assertThat(
+            run(
+                on(Nodes.qemu(), 0),
+                "apply",
+                "-f",
+                pool("kind: PmemPool\nmetadata: {name: x}\nspec: {colour: red}\n").toString()))
+        .isEqualTo(ExitCodes.BAD_POOL_FILE);
+    assertThat(
+            run(
+                on(Nodes.qemu(), 0),
+                "apply",
+                "-f",
+                pool("kind: PmemPool\nmetadata: {name: x}\nspec: {resource: {unit: 1Mi}}\n")
+                    .toString()))
+        .isEqualTo(ExitCodes.BAD_POOL_FILE);
+    assertThat(run(on(Nodes.qemu(), 0), "apply", "-f", tmp.resolve("missing.yaml").toString()))
+        .isEqualTo(ExitCodes.BAD_POOL_FILE);
+  }
+
+  @Test
+  void blockedExitCode() throws Exception {
+    String required = POOL + "  policy: {encryption: Required}\n";
+    assertThat(run(on(Nodes.qemu(), 0), "apply", "-f", pool(required).toString()))
+        .isEqualTo(ExitCodes.BLOCKED);
+    assertThat(out.toString()).contains("EncryptionRequired");
+  }
+
+  @Test
+  void runOnceStandaloneWritesTheStatusFile() throws Exception {
+    Path status = tmp.resolve("status.json");
+    int rc =
+        run(
+            on(Nodes.qemu(), 0),
+            "run",
+            "--once",
+            "--pool-file",
+            pool(POOL).toString(),
+            "--status-file",
+            status.toString());
+    assertThat(rc).as(err.toString()).isZero();
+    JsonNode j = new ObjectMapper().readTree(status.toFile());
+    assertThat(j.path("pools").get(0).path("phase").asText()).isEqualTo("Ready");
+    assertThat(j.path("onlineCapacity").asText()).isEqualTo("896Mi");
+  }
+}

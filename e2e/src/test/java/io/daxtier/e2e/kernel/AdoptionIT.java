@@ -1,0 +1,48 @@
+package io.daxtier.e2e.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.daxtier.api.v1alpha1.PmemPool;
+import io.daxtier.api.v1alpha1.ScrubMode;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Scenario 8: a device converted by daxctl beforehand is adopted: no sysfs write at all. */
+class AdoptionIT {
+
+  @Test
+  void deviceConvertedByDaxctlIsAdoptedNotRedone() throws Exception {
+    PmemPool pool =
+        AgentScenario.pool(
+            "adopt",
+            s -> {
+              s.devices = ConvertIT.selecting(List.of("dax0.0"));
+              s.policy.scrub.beforeOnline = ScrubMode.Skip;
+            });
+    GuestRun run =
+        AgentScenario.boot(
+            "adoption",
+            """
+            devdax_namespaces
+            step daxctl daxctl reconfigure-device --mode=system-ram dax0.0
+            state before
+            writes_begin
+            step apply agent apply -f "$OUT/pool.yaml"
+            writes_end apply.writes
+            state after
+            """,
+            Map.of("pool", pool));
+    assertThat(AgentScenario.rc(run, "daxctl")).as(run.file("daxctl.err")).isZero();
+    KernelState before = KernelState.read(run, "before");
+    assertThat(before.modes()).containsEntry("dax0.0", "system-ram");
+
+    assertThat(AgentScenario.rc(run, "apply")).as(AgentScenario.output(run, "apply")).isZero();
+    assertThat(AgentScenario.writes(run, "apply.writes"))
+        .as("sysfs writes while adopting")
+        .isEmpty();
+    KernelState after = KernelState.read(run, "after");
+    assertThat(after).isEqualTo(before);
+    assertThat(after.blocksOf("dax0.0")).hasSize(7).allMatch(b -> b.state().equals("online"));
+  }
+}

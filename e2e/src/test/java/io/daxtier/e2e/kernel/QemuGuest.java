@@ -1,0 +1,267 @@
+package io.daxtier.e2e.kernel;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.net.URISyntaxException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Boots Debian's kernel under QEMU (TCG) with emulated NVDIMMs and runs one bash script in it, in a
+ * chroot of the host's root filesystem (shared read-only over 9p, writable through a tmpfs
+ * overlay), so the guest uses the host's JDK, ndctl, daxctl and the agent jar.
+ */
+public final class QemuGuest {
+
+  /** Serialises guests across JVMs and the bench script: a TCG guest takes a whole core. */
+  public static final Path LOCK =
+      Path.of(System.getProperty("java.io.tmpdir"), "daxtier-qemu.lock");
+
+  private static final String KERNEL_CMDLINE =
+      "console=ttyS0 rdinit=/init panic=-1 quiet loglevel=4 mitigations=off";
+
+  private final KernelImage kernel;
+  private final GuestTopology topology;
+  private final Path workDir;
+  private final Duration scriptTimeout;
+  private final Map<String, String> env;
+
+  /**
+   * @param workDir where each run gets its directory (the writable share) and the initramfs cache
+   * @param scriptTimeout how long the script may run inside the guest; the host adds boot slack
+   * @param env extra variables exported to the script
+   */
+  public QemuGuest(
+      KernelImage kernel,
+      GuestTopology topology,
+      Path workDir,
+      Duration scriptTimeout,
+      Map<String, String> env) {
+    this.kernel = kernel;
+    this.topology = topology;
+    this.workDir = workDir.toAbsolutePath();
+    this.scriptTimeout = scriptTimeout;
+    this.env = Map.copyOf(env);
+  }
+
+  /** {@code qemu-system-x86_64} from {@code PATH}, if installed. */
+  public static Optional<Path> qemuBinary() {
+    return onPath("qemu-system-x86_64");
+  }
+
+  /** An executable from {@code PATH}. */
+  public static Optional<Path> onPath(String name) {
+    String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+    for (String dir : path.split(File.pathSeparator)) {
+      Path candidate = Path.of(dir, name);
+      if (Files.isExecutable(candidate)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Boots a fresh guest, runs {@code script} (bash, with the helpers of guest-lib.sh) and returns
+   * what it handed back. Fails if the guest produced no exit code (crash, panic or timeout).
+   */
+  public GuestRun run(String name, String script) throws IOException, InterruptedException {
+    return run(name, script, Map.of());
+  }
+
+  /** As {@link #run(String, String)}, with {@code files} (name to content) placed in $OUT first. */
+  public GuestRun run(String name, String script, Map<String, String> files)
+      throws IOException, InterruptedException {
+    Path dir = workDir.resolve(name);
+    PathTrees.delete(dir);
+    Files.createDirectories(dir.resolve(".vm"));
+    for (Map.Entry<String, String> file : files.entrySet()) {
+      Files.writeString(dir.resolve(file.getKey()), file.getValue());
+    }
+    Files.writeString(dir.resolve(".vm/env"), guestEnv());
+    Files.writeString(dir.resolve("run.sh"), prelude() + script);
+    Path initrd = Initramfs.build(kernel, workDir.resolve("initramfs"));
+    Path images = Files.createDirectories(workDir.resolve("nvdimm-images").resolve(name));
+    Duration hostTimeout = scriptTimeout.plusSeconds(120);
+    long start = System.nanoTime();
+    try (FileChannel lockFile =
+            FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = lockFile.lock()) {
+      Process qemu =
+          new ProcessBuilder(command(dir, images, initrd))
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("qemu.log").toFile())
+              .start();
+      if (!qemu.waitFor(hostTimeout.toSeconds(), TimeUnit.SECONDS)) {
+        qemu.destroyForcibly().waitFor();
+        throw new GuestFailure("guest " + name + " timed out after " + hostTimeout, dir);
+      }
+    } finally {
+      PathTrees.delete(images);
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    Path exitCode = dir.resolve("exit_code");
+    if (!Files.isReadable(exitCode)) {
+      throw new GuestFailure("guest " + name + " handed back no exit code", dir);
+    }
+    int rc = Integer.parseInt(Files.readString(exitCode).trim());
+    Files.writeString(dir.resolve("host-seconds.txt"), String.format("%.2f%n", seconds));
+    return new GuestRun(dir, rc, seconds);
+  }
+
+  List<String> command(Path dir, Path images, Path initrd) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    String dram = topology.dramMiB() + "M";
+    cmd.addAll(
+        List.of(
+            qemuBinary()
+                .orElseThrow(() -> new IOException("qemu-system-x86_64 not found"))
+                .toString(),
+            "-nodefaults",
+            "-no-user-config",
+            "-display",
+            "none",
+            "-vga",
+            "none",
+            "-net",
+            "none",
+            "-no-reboot",
+            // KVM is unusable on these nested machines and multi-threaded TCG crashed the JVM's
+            // JIT (cross-modifying code race): real-kernel-notes, "What failed" and finding 1.
+            "-accel",
+            "tcg,thread=single",
+            "-cpu",
+            "max",
+            "-machine",
+            "pc,nvdimm=on",
+            "-smp",
+            Integer.toString(topology.cpus()),
+            "-m",
+            dram
+                + ",slots="
+                + (topology.nvdimms().size() + 2)
+                + ",maxmem="
+                + topology.maxMemMiB()
+                + "M",
+            "-object",
+            "memory-backend-ram,id=ram0,size=" + dram,
+            "-numa",
+            "node,nodeid=0,cpus=0-" + (topology.cpus() - 1) + ",memdev=ram0"));
+    // Nodes without memory or CPUs: the NVDIMM's SPA proximity domain makes them its target_node.
+    for (int node = 1; node <= topology.maxNode(); node++) {
+      cmd.addAll(List.of("-numa", "node,nodeid=" + node));
+    }
+    int i = 0;
+    for (GuestTopology.Nvdimm dimm : topology.nvdimms()) {
+      Path image = images.resolve("nvdimm" + i + ".img");
+      try (RandomAccessFile sparse = new RandomAccessFile(image.toFile(), "rw")) {
+        sparse.setLength(dimm.sizeMiB() << 20);
+      }
+      cmd.addAll(
+          List.of(
+              "-object",
+              "memory-backend-file,id=nvmem"
+                  + i
+                  + ",share=on,mem-path="
+                  + image
+                  + ",size="
+                  + dimm.sizeMiB()
+                  + "M",
+              "-device",
+              "nvdimm,id=nvdimm"
+                  + i
+                  + ",memdev=nvmem"
+                  + i
+                  + ",node="
+                  + dimm.node()
+                  + (dimm.labelKiB() > 0 ? ",label-size=" + dimm.labelKiB() + "K" : "")));
+      i++;
+    }
+    cmd.addAll(
+        List.of(
+            "-virtfs",
+            "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
+            "-virtfs",
+            "local,path=" + dir + ",mount_tag=vmshare,security_model=none,multidevs=remap",
+            "-chardev",
+            "file,id=con0,path=" + dir.resolve("console.log"),
+            "-serial",
+            "chardev:con0",
+            "-kernel",
+            kernel.vmlinux().toString(),
+            "-initrd",
+            initrd.toString(),
+            "-append",
+            KERNEL_CMDLINE));
+    return cmd;
+  }
+
+  private String guestEnv() {
+    return "KERNEL_ABI='"
+        + kernel.abi()
+        + "'\n"
+        + "KERNEL_MODULES='"
+        + kernel.modulesDir()
+        + "'\n"
+        + "GUEST_TIMEOUT='"
+        + scriptTimeout.toSeconds()
+        + "'\n";
+  }
+
+  private String prelude() throws IOException {
+    StringBuilder sb = new StringBuilder("#!/bin/bash\n");
+    sb.append("export JAVA='")
+        .append(Path.of(System.getProperty("java.home"), "bin", "java"))
+        .append("'\n");
+    sb.append("export TEST_CLASSES='").append(testClasses()).append("'\n");
+    for (Map.Entry<String, String> e : env.entrySet()) {
+      sb.append("export ").append(e.getKey()).append("='").append(e.getValue()).append("'\n");
+    }
+    try (InputStream in = QemuGuest.class.getResourceAsStream("guest-lib.sh")) {
+      if (in == null) {
+        throw new IOException("guest-lib.sh missing from the test resources");
+      }
+      sb.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+    return sb.append("\n# ---- scenario ----\n").toString();
+  }
+
+  /** The directory holding these classes, so the guest can run helpers such as SysfsSnapshot. */
+  static Path testClasses() {
+    try {
+      return Path.of(QemuGuest.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The guest died or hung; the message names the run directory holding console.log. */
+  public static final class GuestFailure extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    GuestFailure(String message, Path dir) {
+      super(message + " (console log: " + dir.resolve("console.log") + ")\n" + tail(dir));
+    }
+
+    private static String tail(Path dir) {
+      try {
+        List<String> lines = Files.readAllLines(dir.resolve("console.log"));
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+      } catch (IOException e) {
+        return "(no console log)";
+      }
+    }
+  }
+}

@@ -1,0 +1,124 @@
+# Helpers for scenario scripts (bash in the guest's chroot). $OUT is the writable share.
+set -o pipefail
+JAVA_OPTS=${JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}
+
+# Microseconds since the epoch without forking (every fork+exec costs 0.05-0.3 s under TCG).
+now_us() { echo "${EPOCHREALTIME/./}"; }
+
+# step NAME CMD...: runs CMD, keeps its stdout, stderr, exit code and duration in seconds in
+# $OUT/NAME.{out,err,rc,s}; never fails the script, so later steps still run.
+step() {
+  local name=$1 t0 t1 rc
+  shift
+  t0=${EPOCHREALTIME/./}
+  "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"
+  rc=$?
+  t1=${EPOCHREALTIME/./}
+  echo "$rc" >"$OUT/$name.rc"
+  printf '%d.%06d\n' $(((t1 - t0) / 1000000)) $(((t1 - t0) % 1000000)) >"$OUT/$name.s"
+  return 0
+}
+
+# The daxtier agent, run from the jar shared in from the host (with its class-data archive when
+# the host made one: AGENT_CDS).
+agent() { "$JAVA" $JAVA_OPTS ${AGENT_CDS:+-XX:SharedArchiveFile=$AGENT_CDS} -jar "$AGENT_JAR" "$@"; }
+
+# snapshot NAME: captures the read-only sysfs fixture into $OUT/NAME.zip (see SysfsSnapshot).
+snapshot() { "$JAVA" $JAVA_OPTS -cp "$TEST_CLASSES" io.daxtier.e2e.kernel.SysfsSnapshot "$OUT/$1.zip"; }
+
+# dax_blocks DEV: the memory block numbers kmem hot-adds for DEV, one per line. kmem aligns the
+# range inward to whole blocks: first = ceil(start / bs), last = floor((start + size) / bs) - 1.
+dax_blocks() {
+  local bs hex start size n
+  read -r hex </sys/devices/system/memory/block_size_bytes
+  bs=$((16#$hex))
+  read -r start <"/sys/bus/dax/devices/$1/resource"
+  read -r size <"/sys/bus/dax/devices/$1/size"
+  for ((n = (start + bs - 1) / bs; n < (start + size) / bs; n++)); do echo "$n"; done
+}
+
+# block_states DEV: "memoryN state zone" for each block of DEV that exists.
+block_states() {
+  local n state zone
+  for n in $(dax_blocks "$1"); do
+    [[ -d /sys/devices/system/memory/memory$n ]] || continue
+    read -r state </sys/devices/system/memory/memory$n/state
+    read -r zone </sys/devices/system/memory/memory$n/valid_zones
+    echo "memory$n $state $zone"
+  done
+}
+
+# node_memtotal_kb NODE: MemTotal of a NUMA node, 0 while the node has no sysfs directory.
+node_memtotal_kb() {
+  local f=/sys/devices/system/node/node$1/meminfo line
+  [[ -r $f ]] || { echo 0; return; }
+  while read -r line; do
+    [[ $line == *" MemTotal:"* ]] && { line=${line% kB}; echo "${line##* }"; return; }
+  done <"$f"
+}
+
+# Every sysfs (kernfs) write between writes_begin and writes_end NAME lands in $OUT/NAME as
+# "comm<TAB>parent/name<TAB>seconds" (trace clock), through a kprobe on kernfs_fop_write_iter.
+# The fetch offsets are those of 6.1 x86_64: kiocb->ki_filp (+0), file->f_path.dentry (+24),
+# dentry->d_name.name (+40), dentry->d_parent (+24). This proves "zero writes" from the kernel's
+# side and times a conversion from its first write to its last.
+TRACING=/sys/kernel/debug/tracing
+writes_begin() {
+  if [[ ! -d $TRACING/events/kprobes/daxtier_kw ]]; then
+    echo 'p:daxtier_kw kernfs_fop_write_iter name=+0(+40(+24(+0(%di)))):string parent=+0(+40(+24(+24(+0(%di))))):string' \
+      >>"$TRACING/kprobe_events"
+  fi
+  echo >"$TRACING/trace"
+  echo 1 >"$TRACING/events/kprobes/daxtier_kw/enable"
+}
+writes_end() {
+  local line comm name parent ts
+  echo 0 >"$TRACING/events/kprobes/daxtier_kw/enable"
+  : >"$OUT/$1"
+  while read -r line; do
+    [[ $line == *daxtier_kw:* ]] || continue
+    comm=${line%%-[0-9]* *}
+    name=${line#*name=\"}
+    name=${name%%\"*}
+    parent=${line#*parent=\"}
+    parent=${parent%%\"*}
+    ts=${line%%: daxtier_kw:*}
+    ts=${ts##* }
+    printf '%s\t%s/%s\t%s\n' "$comm" "$parent" "$name" "$ts" >>"$OUT/$1"
+  done <"$TRACING/trace"
+}
+
+# state NAME: the kernel's view after a step, for the host to assert on:
+#   NAME.daxctl.json  daxctl list
+#   NAME.blocks       "daxX.Y memoryN state zone" for every block of every dax device
+#   NAME.nodes        "N MemTotal-kB" for every possible node (0 kB while a node has no memory)
+#   NAME.tiers        "memory_tierN nodelist"
+#   NAME.hwc          HardwareCorrupted from /proc/meminfo, in kB
+state() {
+  local d n t line nl
+  daxctl list >"$OUT/$1.daxctl.json" 2>"$OUT/$1.daxctl.err"
+  : >"$OUT/$1.blocks"
+  for d in /sys/bus/dax/devices/dax*; do
+    d=${d##*/}
+    while read -r line; do echo "$d $line"; done < <(block_states "$d") >>"$OUT/$1.blocks"
+  done
+  : >"$OUT/$1.nodes"
+  for n in 0 1 2 3; do echo "$n $(node_memtotal_kb "$n")" >>"$OUT/$1.nodes"; done
+  : >"$OUT/$1.tiers"
+  for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
+    [[ -r $t/nodelist ]] || continue
+    read -r nl <"$t/nodelist"
+    echo "${t##*/} $nl" >>"$OUT/$1.tiers"
+  done
+  while read -r line; do
+    [[ $line == HardwareCorrupted:* ]] || continue
+    line=${line% kB}
+    echo "${line##* }" >"$OUT/$1.hwc"
+  done </proc/meminfo
+}
+
+# devdax_namespaces: both label-less raw namespaces reconfigured to devdax (dax0.0, dax1.0).
+devdax_namespaces() {
+  step ns0 ndctl create-namespace -f -e namespace0.0 --mode=devdax
+  step ns1 ndctl create-namespace -f -e namespace1.0 --mode=devdax
+}
