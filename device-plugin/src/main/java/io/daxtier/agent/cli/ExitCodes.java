@@ -13,6 +13,7 @@ public final class ExitCodes {
   public static final int KMEM_MISSING = 12;
   public static final int CLASS_MODEL = 13;
   public static final int BAD_POOL_FILE = 14;
+  public static final int PLUGIN_FAILED = 15;
 
   /** The text {@code --help} shows. */
   public static final String HELP =
@@ -28,7 +29,8 @@ public final class ExitCodes {
           + "  12  the kmem driver is missing and modprobe kmem failed (CONFIG_DEV_DAX_KMEM)%n"
           + "  13  device-dax uses the legacy /sys/class/dax model (unsupported, kernel < 5.16 with"
           + " dax_pmem_compat)%n"
-          + "  14  the pool file cannot be read or is invalid%n";
+          + "  14  the pool file cannot be read or is invalid%n"
+          + "  15  run: the kubelet device plugin failed (socket lost, registration refused)%n";
 
   private ExitCodes() {}
 }

@@ -6,11 +6,13 @@ import io.daxtier.agent.health.AgentMetrics;
 import io.daxtier.agent.health.HealthServer;
 import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.model.Sizes;
+import io.daxtier.agent.plugin.DevicePluginManager;
+import io.daxtier.agent.plugin.PluginFailure;
 import io.daxtier.agent.reconcile.NodeReconciler;
 import io.daxtier.agent.run.AgentLoop;
+import io.daxtier.agent.run.CapacityAdvertiser;
 import io.daxtier.agent.run.DesiredStateSource;
 import io.daxtier.agent.run.JsonFileStatusSink;
-import io.daxtier.agent.run.NodeStateListeners;
 import io.daxtier.agent.run.PoolFileSource;
 import io.daxtier.agent.run.StatusSink;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -24,6 +26,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -73,6 +76,38 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--once", description = "Run one pass and exit (exit code as apply).")
   boolean once;
 
+  @Option(
+      names = "--kubelet-dir",
+      paramLabel = "DIR",
+      description =
+          "Where kubelet.sock is found and the plugin sockets are created"
+              + " (default /var/lib/kubelet/device-plugins).")
+  Path kubeletDir = Path.of("/var/lib/kubelet/device-plugins");
+
+  @Option(
+      names = "--device-plugin",
+      negatable = true,
+      description =
+          "Advertise converged pools to the kubelet (default on; --no-device-plugin for a node"
+              + " without a kubelet).")
+  boolean devicePlugin = true;
+
+  /**
+   * A resource the kubelet can no longer reach: exit non-zero so the DaemonSet restarts the agent,
+   * rather than silently advertising nothing.
+   */
+  @SuppressWarnings("checkstyle:regexp")
+  private static void pluginFailed(PluginFailure failure) {
+    LoggerFactory.getLogger(RunCommand.class)
+        .error(
+            "device plugin for {} failed ({}): {}; exiting",
+            failure.resourceName(),
+            failure.reason(),
+            failure.message(),
+            failure.cause());
+    System.exit(ExitCodes.PLUGIN_FAILED);
+  }
+
   /** Whether a long-running agent was started (main must not exit then). */
   static boolean keepsRunning() {
     return RUNNING.get();
@@ -120,9 +155,18 @@ final class RunCommand implements Callable<Integer> {
             ? (statusFile != null ? new JsonFileStatusSink(statusFile) : s -> {})
             : new PmemNodeStatusWriter(client, nodeName, eventNamespace, Clock.systemUTC());
     AgentMetrics metrics = new AgentMetrics();
+    DevicePluginManager plugins =
+        once || !devicePlugin
+            ? null
+            : new DevicePluginManager(kubeletDir, RunCommand::pluginFailed);
     AgentLoop loop =
         new AgentLoop(
-            reconciler, source, sink, NodeStateListeners.create(), metrics, Clock.systemUTC());
+            reconciler,
+            source,
+            sink,
+            plugins == null ? state -> {} : new CapacityAdvertiser(plugins::update),
+            metrics,
+            Clock.systemUTC());
     if (once) {
       var r = loop.runOnce();
       loop.close();
@@ -158,6 +202,9 @@ final class RunCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   loop.close();
+                  if (plugins != null) {
+                    plugins.close();
+                  }
                   if (health != null) {
                     health.close();
                   }
