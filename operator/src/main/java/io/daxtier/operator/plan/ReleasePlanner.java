@@ -1,0 +1,80 @@
+package io.daxtier.operator.plan;
+
+import io.daxtier.api.v1alpha1.NodePool;
+import io.daxtier.api.v1alpha1.NodePoolState;
+import io.daxtier.api.v1alpha1.ReleaseAction;
+import io.daxtier.api.v1alpha1.ReleaseSpec;
+import io.daxtier.operator.model.GoDurations;
+import io.daxtier.operator.render.DrainRecord;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Decides the next release step for one leaving entry (pure). {@code Keep} releases at once (no
+ * memory goes away); {@code Offline} and {@code Erase} first drain the pods that hold the resource.
+ */
+public final class ReleasePlanner {
+  /** drainTimeout when the entry names none (the API default). */
+  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofMinutes(10);
+
+  private ReleasePlanner() {}
+
+  /**
+   * The next step.
+   *
+   * @param entry the leaving entry as the node carries it
+   * @param drain the drain record for the entry's pool on this node, or null
+   * @param podsLeft pods on the node still holding the pool's resource (only read while draining)
+   * @param now the current time
+   */
+  public static ReleaseStep plan(NodePool entry, DrainRecord drain, int podsLeft, Instant now) {
+    if (entry.state == NodePoolState.Release) {
+      return new ReleaseStep.AwaitAgent();
+    }
+    if (actionOf(entry) == ReleaseAction.Keep) {
+      return new ReleaseStep.MarkRelease();
+    }
+    Duration timeout = drainTimeout(entry);
+    if (drain == null) {
+      return new ReleaseStep.StartDrain();
+    }
+    if (drain.isAbandoned()) {
+      Instant retryAt = drain.abandoned().plus(timeout);
+      return now.isBefore(retryAt)
+          ? new ReleaseStep.DrainBackoff(retryAt)
+          : new ReleaseStep.StartDrain();
+    }
+    if (podsLeft == 0) {
+      return new ReleaseStep.MarkRelease();
+    }
+    if (!now.isBefore(drain.started().plus(timeout))) {
+      return new ReleaseStep.AbandonDrain(podsLeft);
+    }
+    return new ReleaseStep.ContinueDrain(podsLeft);
+  }
+
+  /** Whether releasing this entry needs its pods drained first. */
+  public static boolean needsDrain(NodePool entry) {
+    return actionOf(entry) != ReleaseAction.Keep;
+  }
+
+  /** The entry's release action (API default Keep). */
+  public static ReleaseAction actionOf(NodePool entry) {
+    ReleaseSpec r = entry.spec == null ? null : entry.spec.release;
+    return r == null || r.action == null ? ReleaseAction.Keep : r.action;
+  }
+
+  /** The entry's drainTimeout (API default 10m). */
+  public static Duration drainTimeout(NodePool entry) {
+    ReleaseSpec r = entry.spec == null ? null : entry.spec.release;
+    return r == null || r.drainTimeout == null
+        ? DEFAULT_DRAIN_TIMEOUT
+        : GoDurations.parse(r.drainTimeout).orElse(DEFAULT_DRAIN_TIMEOUT);
+  }
+
+  /** The entry's maxUnavailable (API default 1). */
+  public static int maxUnavailable(NodePool entry) {
+    ReleaseSpec r = entry.spec == null ? null : entry.spec.release;
+    return r == null || r.maxUnavailable == null ? 1 : Math.max(1, r.maxUnavailable);
+  }
+}

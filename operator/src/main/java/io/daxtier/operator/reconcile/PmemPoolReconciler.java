@@ -1,0 +1,196 @@
+package io.daxtier.operator.reconcile;
+
+import io.daxtier.api.v1alpha1.Api;
+import io.daxtier.api.v1alpha1.PmemNode;
+import io.daxtier.api.v1alpha1.PmemPool;
+import io.daxtier.operator.cluster.PoolEvents;
+import io.daxtier.operator.cluster.PoolStatusWriter;
+import io.daxtier.operator.model.LabelSelectors;
+import io.daxtier.operator.model.PoolValidator;
+import io.daxtier.operator.ops.OperatorMetrics;
+import io.daxtier.operator.render.NodeIssue;
+import io.daxtier.operator.render.NodeView;
+import io.daxtier.operator.render.PoolAggregate;
+import io.daxtier.operator.render.PoolStatusCalculator;
+import io.fabric8.kubernetes.api.model.Node;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * PmemPool coordinator: observe (pool, Nodes, PmemNodes from caches) → validate → render the
+ * aggregated status → apply (events for nodes that became blocked, degraded, conflicting or stuck)
+ * → record status (merge patch, only on change). As a {@link Cleaner} it holds the finalizer until
+ * no PmemNode carries the pool any more; the node renderer runs the per-node release meanwhile.
+ */
+@ControllerConfiguration(name = PmemPoolReconciler.NAME, finalizerName = Api.FINALIZER)
+public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<PmemPool> {
+  /** Controller name (metrics tag). */
+  public static final String NAME = "pmempool";
+
+  private static final Logger LOG = LoggerFactory.getLogger(PmemPoolReconciler.class);
+  private static final Duration CACHE_WAIT = Duration.ofSeconds(1);
+
+  private final Clock clock;
+  private final PoolStatusWriter statusWriter;
+  private final PoolEvents events;
+  private final OperatorMetrics metrics;
+  private final Duration releaseRecheck;
+  private final Map<String, Map<String, NodeIssue>> lastIssues = new ConcurrentHashMap<>();
+  private final NodeRenderReconciler renderer;
+  private final PoolTrigger trigger;
+  private volatile InformerEventSource<Node, PmemPool> nodes;
+
+  public PmemPoolReconciler(
+      Clock clock,
+      PoolStatusWriter statusWriter,
+      PoolEvents events,
+      OperatorMetrics metrics,
+      NodeRenderReconciler renderer,
+      PoolTrigger trigger,
+      Duration releaseRecheck) {
+    this.renderer = renderer;
+    this.trigger = trigger;
+    this.clock = clock;
+    this.statusWriter = statusWriter;
+    this.events = events;
+    this.metrics = metrics;
+    this.releaseRecheck = releaseRecheck;
+  }
+
+  @Override
+  public List<EventSource<?, PmemPool>> prepareEventSources(EventSourceContext<PmemPool> ctx) {
+    nodes =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Node.class, PmemPool.class)
+                .withName("nodes")
+                .withSecondaryToPrimaryMapper(
+                    node ->
+                        ctx.getPrimaryCache()
+                            .list()
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .withOnUpdateFilter(Changes::nodeLabelsChanged)
+                .build(),
+            ctx);
+    return List.of(nodes, trigger);
+  }
+
+  @Override
+  public UpdateControl<PmemPool> reconcile(PmemPool pool, Context<PmemPool> context) {
+    if (!renderer.cacheReady()) {
+      return UpdateControl.<PmemPool>noUpdate().rescheduleAfter(CACHE_WAIT.toMillis());
+    }
+    aggregateAndRecord(pool);
+    return UpdateControl.noUpdate();
+  }
+
+  @Override
+  public DeleteControl cleanup(PmemPool pool, Context<PmemPool> context) {
+    if (!renderer.cacheReady()) {
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(CACHE_WAIT.toMillis());
+    }
+    PoolAggregate agg = aggregateAndRecord(pool);
+    if (!agg.holdingNodes().isEmpty()) {
+      LOG.info(
+          "pool {}: {} node(s) still hold it, finalizer kept",
+          pool.getMetadata().getName(),
+          agg.holdingNodes().size());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(releaseRecheck.toMillis());
+    }
+    lastIssues.remove(pool.getMetadata().getUid());
+    metrics.forgetPool(pool.getMetadata().getName());
+    events.normal(pool, "Released", "every node released the pool; finalizer removed");
+    return DeleteControl.defaultDelete();
+  }
+
+  private PoolAggregate aggregateAndRecord(PmemPool pool) {
+    // observe
+    String name = pool.getMetadata().getName();
+    Map<String, Node> nodesByName = new HashMap<>();
+    nodes.list().forEach(n -> nodesByName.put(n.getMetadata().getName(), n));
+    List<NodeView> views = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    boolean deleting = pool.isMarkedForDeletion();
+    for (Node node : nodesByName.values()) {
+      String n = node.getMetadata().getName();
+      boolean selected =
+          !deleting
+              && LabelSelectors.matches(
+                  pool.getSpec().nodeSelector, node.getMetadata().getLabels());
+      PmemNode pn = renderer.cachedPmemNode(n).orElse(null);
+      if (selected || holds(pn, name)) {
+        views.add(new NodeView(n, selected, pn));
+        seen.add(n);
+      }
+    }
+    // PmemNodes whose Node is gone are left to the garbage collector (ownerReference): not counted.
+    // validate
+    Optional<String> invalid = PoolValidator.validate(pool);
+    // render
+    PoolAggregate agg = PoolStatusCalculator.compute(pool, views, invalid, clock.instant());
+    // apply
+    emitTransitions(pool, agg.issues());
+    metrics.recordPool(name, agg.nodesByState(), agg.status());
+    metrics.aggregated();
+    // record status
+    if (statusWriter.write(pool, agg.status())) {
+      LOG.debug("pool {}: status written (phase {})", name, agg.status().phase);
+    }
+    return agg;
+  }
+
+  private void emitTransitions(PmemPool pool, Map<String, NodeIssue> issues) {
+    String uid = pool.getMetadata().getUid();
+    Map<String, NodeIssue> before = lastIssues.get(uid);
+    if (before == null && pool.getStatus() != null && pool.getStatus().observedGeneration != null) {
+      before = issues; // first sight after a restart: the earlier process reported these already
+    }
+    Map<String, NodeIssue> prev = before == null ? Map.of() : before;
+    issues.forEach(
+        (node, issue) -> {
+          if (!Objects.equals(prev.get(node), issue)) {
+            events.warning(
+                pool,
+                "Node" + issue.kind().name(),
+                "node "
+                    + node
+                    + ": "
+                    + issue.reason()
+                    + (issue.message() == null || issue.message().isEmpty()
+                        ? ""
+                        : ": " + issue.message()));
+          }
+        });
+    lastIssues.put(uid, Map.copyOf(issues));
+  }
+
+  private static boolean holds(PmemNode pn, String pool) {
+    return pn != null
+        && pn.getSpec() != null
+        && pn.getSpec().pools != null
+        && pn.getSpec().pools.stream().anyMatch(e -> pool.equals(e.name));
+  }
+}
