@@ -32,7 +32,8 @@ ln -sf /proc/self/fd/1 $R/dev/stdout
 ln -sf /proc/self/fd/2 $R/dev/stderr
 mount -t devpts devpts $R/dev/pts
 mount -t tmpfs tmpfs $R/dev/shm
-mount -t tmpfs tmpfs $R/tmp
+# /tmp stays the overlay (writable, upper in tmpfs) so a checkout under the host's /tmp, where CI
+# may clone, is still visible in the guest.
 mount -t tmpfs tmpfs $R/run
 mount -t debugfs debugfs $R/sys/kernel/debug
 mkdir -p $R/mnt/vmshare "$R/lib/modules/$KERNEL_ABI"

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Agent footprint: seconds from process start to kubelet registration, and resident memory after
+# 30 s, for `daxtier-agent run --pool-file` on a simulated node with a stand-in kubelet (its own
+# process). Targets (design-brief §6): register_s <= 2, rss_mib <= 80.
+#
+# Build first:  mvn -B -q install -DskipTests
+# Run:          bench/agent-footprint.sh [settle_seconds=30]
+# JVM flags: the ones the agent image uses (helm values agent.javaOpts, device-plugin/Dockerfile),
+# overridable with AGENT_JAVA_OPTS. A class-data archive of the agent is built first (as in the image).
+# The last line is: register_s=… rss_mib=… devices=…
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+MOD="$ROOT/device-plugin"
+JAR="$MOD/target/daxtier-agent.jar"
+SETTLE=${1:-30}
+[ -s "$JAR" ] || { echo "no $JAR: run 'mvn -B -q install -DskipTests' first" >&2; exit 2; }
+CP_FILE="$MOD/target/bench-classpath.txt"
+if [ ! -s "$CP_FILE" ] || [ "$MOD/pom.xml" -nt "$CP_FILE" ]; then
+  mvn -B -q -o -Dstyle.color=never -f "$MOD/pom.xml" dependency:build-classpath \
+    -Dmdep.includeScope=test -Dmdep.outputFile="$CP_FILE" >/dev/null
+fi
+
+WORK=$(mktemp -d /tmp/dtfoot.XXXXXX)
+cleanup() { kill "${AGENT:-}" "${KUBELET:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+NODE="$ROOT/examples/simulated-nodes/qemu-nvdimm.yaml"
+POOL="$ROOT/examples/simulated-nodes/pool-pmem-tier.yaml"
+JSA="$MOD/target/agent.jsa"
+OPTS=${AGENT_JAVA_OPTS:-"-XX:+UseSerialGC -Xms8m -Xmx32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m -Xss256k -XX:MaxMetaspaceSize=64m"}
+
+if [ ! -s "$JSA" ] || [ "$JAR" -nt "$JSA" ]; then
+  echo "building the class-data archive $JSA"
+  java -XX:ArchiveClassesAtExit="$JSA" $OPTS -jar "$JAR" --simulate "$NODE" apply -f "$POOL" >/dev/null 2>&1 || true
+fi
+
+mkdir -p "$WORK/kubelet"
+java -XX:+UseSerialGC -Xmx128m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  -cp "$MOD/target/test-classes:$MOD/target/classes:$(cat "$CP_FILE")" \
+  io.daxtier.agent.plugin.bench.FakeKubeletMain "$WORK/kubelet" > "$WORK/kubelet.log" 2>&1 &
+KUBELET=$!
+for _ in $(seq 1 200); do grep -q '^ready' "$WORK/kubelet.log" && break; sleep 0.1; done
+grep -q '^ready' "$WORK/kubelet.log" || { cat "$WORK/kubelet.log" >&2; exit 1; }
+
+echo "host: $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg)"
+start_ms=$(date +%s%3N)
+java $OPTS -XX:SharedArchiveFile="$JSA" -Xshare:auto -jar "$JAR" --simulate "$NODE" run \
+  --pool-file "$POOL" --kubelet-dir "$WORK/kubelet" --metrics-port -1 --interval 10s \
+  > "$WORK/agent.log" 2>&1 &
+AGENT=$!
+for _ in $(seq 1 600); do grep -q '^devices' "$WORK/kubelet.log" && break; sleep 0.05; done
+if ! grep -q '^registered' "$WORK/kubelet.log"; then
+  echo "the agent never registered:" >&2; tail -n 30 "$WORK/agent.log" >&2; exit 1
+fi
+reg_ms=$(awk '/^registered/{print $3; exit}' "$WORK/kubelet.log")
+devices=$(awk '/^devices/{print $2; exit}' "$WORK/kubelet.log")
+sleep "$SETTLE"
+kill -0 "$AGENT" 2>/dev/null || { echo "agent died:" >&2; tail -n 30 "$WORK/agent.log" >&2; exit 1; }
+rss_kb=$(awk '/^VmRSS/{print $2}' "/proc/$AGENT/status")
+threads=$(awk '/^Threads/{print $2}' "/proc/$AGENT/status")
+echo "agent threads=$threads flags: $OPTS"
+awk -v s="$start_ms" -v r="$reg_ms" -v k="$rss_kb" -v d="${devices:-0}" \
+  'BEGIN { printf "register_s=%.2f rss_mib=%.1f devices=%d\n", (r - s) / 1000, k / 1024, d }'
