@@ -1002,9 +1002,21 @@ public final class SimulatedKernel implements Kernel {
     return blocks.values().stream().filter(b -> b.node == node && b.online).count() * blockSize;
   }
 
+  /**
+   * Hardware-corrupted bytes, system-wide ({@code node == null}) or in one node. A page whose block
+   * was hot-removed belongs to no node any more but still counts system-wide: 6.1's counter leaks
+   * until reboot (real-kernel-notes (6)).
+   */
   private long poisonBytes(Integer node) {
     return poisonedPages.stream()
-            .filter(p -> node == null || blocks.get(p / blockSize).node == node)
+            .filter(
+                p -> {
+                  if (node == null) {
+                    return true;
+                  }
+                  Block b = blocks.get(p / blockSize);
+                  return b != null && b.node == node;
+                })
             .count()
         * Sizes.PAGE;
   }
