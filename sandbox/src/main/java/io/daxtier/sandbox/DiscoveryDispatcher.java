@@ -1,5 +1,9 @@
 package io.daxtier.sandbox;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.APIGroup;
 import io.fabric8.kubernetes.api.model.APIGroupBuilder;
 import io.fabric8.kubernetes.api.model.APIGroupListBuilder;
@@ -9,6 +13,7 @@ import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
 import io.fabric8.kubernetes.api.model.APIVersionsBuilder;
 import io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.crud.KubernetesCrudDispatcherException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -27,6 +32,7 @@ final class DiscoveryDispatcher extends KubernetesCrudDispatcher {
   private static final List<String> VERBS =
       List.of("get", "list", "watch", "create", "update", "patch", "delete");
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
+  private static final ObjectMapper JSON_TREE = new ObjectMapper();
   private static final Pattern CUSTOM_RESOURCE =
       Pattern.compile("^/apis/daxtier\\.io/v1alpha1/([a-z]+)(/[^/?]+)?(\\?.*)?$");
 
@@ -91,6 +97,39 @@ final class DiscoveryDispatcher extends KubernetesCrudDispatcher {
       }
     }
     return super.dispatch(request);
+  }
+
+  /**
+   * A JSON merge patch as RFC 7386 and the API server apply it: arrays are replaced, nulls delete.
+   * The mock's own merge appends to arrays, which would pile up every list a status patch sends.
+   */
+  @Override
+  public JsonNode merge(JsonNode baseResource, String updatedResource)
+      throws KubernetesCrudDispatcherException {
+    try {
+      return mergePatch(baseResource.deepCopy(), JSON_TREE.readTree(updatedResource));
+    } catch (JsonProcessingException e) {
+      throw new KubernetesCrudDispatcherException(e.getMessage(), 422);
+    }
+  }
+
+  static JsonNode mergePatch(JsonNode target, JsonNode patch) {
+    if (!patch.isObject()) {
+      return patch;
+    }
+    ObjectNode result =
+        target != null && target.isObject() ? (ObjectNode) target : JSON_TREE.createObjectNode();
+    patch
+        .fields()
+        .forEachRemaining(
+            e -> {
+              if (e.getValue().isNull()) {
+                result.remove(e.getKey());
+              } else {
+                result.set(e.getKey(), mergePatch(result.get(e.getKey()), e.getValue()));
+              }
+            });
+    return result;
   }
 
   @SuppressWarnings("unchecked")
