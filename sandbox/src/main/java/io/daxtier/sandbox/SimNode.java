@@ -1,7 +1,5 @@
 package io.daxtier.sandbox;
 
-import io.daxtier.agent.cluster.PmemNodeSource;
-import io.daxtier.agent.cluster.PmemNodeStatusWriter;
 import io.daxtier.agent.health.AgentMetrics;
 import io.daxtier.agent.kernel.sim.SimulatedKernel;
 import io.daxtier.agent.ndctl.SimulatedNdctl;
@@ -136,10 +134,11 @@ public final class SimNode implements AutoCloseable {
     NodeReconciler reconciler =
         new NodeReconciler(kernel, new SimulatedNdctl(kernel), Clock.systemUTC());
     loop =
-        new AgentLoop(
+        AgentLoop.inCluster(
             reconciler,
-            new PmemNodeSource(client, name),
-            new PmemNodeStatusWriter(client, name, eventNamespace, Clock.systemUTC()),
+            client,
+            name,
+            eventNamespace,
             new CapacityAdvertiser(plugins::update),
             new AgentMetrics(),
             Clock.systemUTC());

@@ -1,7 +1,5 @@
 package io.daxtier.agent.cli;
 
-import io.daxtier.agent.cluster.PmemNodeSource;
-import io.daxtier.agent.cluster.PmemNodeStatusWriter;
 import io.daxtier.agent.health.AgentMetrics;
 import io.daxtier.agent.health.HealthServer;
 import io.daxtier.agent.kernel.Kernel;
@@ -11,10 +9,9 @@ import io.daxtier.agent.plugin.PluginFailure;
 import io.daxtier.agent.reconcile.NodeReconciler;
 import io.daxtier.agent.run.AgentLoop;
 import io.daxtier.agent.run.CapacityAdvertiser;
-import io.daxtier.agent.run.DesiredStateSource;
 import io.daxtier.agent.run.JsonFileStatusSink;
 import io.daxtier.agent.run.PoolFileSource;
-import io.daxtier.agent.run.StatusSink;
+import io.daxtier.agent.state.NodeState;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.PrintWriter;
@@ -26,6 +23,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -148,25 +146,30 @@ final class RunCommand implements Callable<Integer> {
       return pre;
     }
     KubernetesClient client = poolFile == null ? new KubernetesClientBuilder().build() : null;
-    DesiredStateSource source =
-        poolFile != null ? new PoolFileSource(poolFile) : new PmemNodeSource(client, nodeName);
-    StatusSink sink =
-        poolFile != null
-            ? (statusFile != null ? new JsonFileStatusSink(statusFile) : s -> {})
-            : new PmemNodeStatusWriter(client, nodeName, eventNamespace, Clock.systemUTC());
     AgentMetrics metrics = new AgentMetrics();
     DevicePluginManager plugins =
         once || !devicePlugin
             ? null
             : new DevicePluginManager(kubeletDir, RunCommand::pluginFailed);
+    Consumer<NodeState> advertiser =
+        plugins == null ? state -> {} : new CapacityAdvertiser(plugins::update);
     AgentLoop loop =
-        new AgentLoop(
-            reconciler,
-            source,
-            sink,
-            plugins == null ? state -> {} : new CapacityAdvertiser(plugins::update),
-            metrics,
-            Clock.systemUTC());
+        poolFile != null
+            ? new AgentLoop(
+                reconciler,
+                new PoolFileSource(poolFile),
+                statusFile != null ? new JsonFileStatusSink(statusFile) : status -> {},
+                advertiser,
+                metrics,
+                Clock.systemUTC())
+            : AgentLoop.inCluster(
+                reconciler,
+                client,
+                nodeName,
+                eventNamespace,
+                advertiser,
+                metrics,
+                Clock.systemUTC());
     if (once) {
       var r = loop.runOnce();
       loop.close();

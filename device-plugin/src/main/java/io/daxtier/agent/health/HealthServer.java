@@ -1,6 +1,7 @@
 package io.daxtier.agent.health;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,26 +16,20 @@ public final class HealthServer implements AutoCloseable {
   public HealthServer(int port, AgentMetrics metrics, BooleanSupplier live, BooleanSupplier ready)
       throws IOException {
     server = HttpServer.create(new InetSocketAddress(port), 0);
-    server.createContext(
-        "/healthz",
-        ex ->
-            reply(
-                ex,
-                live.getAsBoolean() ? 200 : 503,
-                live.getAsBoolean() ? "ok\n" : "stale\n",
-                "text/plain"));
-    server.createContext(
-        "/readyz",
-        ex ->
-            reply(
-                ex,
-                ready.getAsBoolean() ? 200 : 503,
-                ready.getAsBoolean() ? "ready\n" : "not ready\n",
-                "text/plain"));
+    server.createContext("/healthz", probe(live, "ok\n", "stale\n"));
+    server.createContext("/readyz", probe(ready, "ready\n", "not ready\n"));
     server.createContext(
         "/metrics",
         ex -> reply(ex, 200, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8"));
     server.start();
+  }
+
+  /** A probe endpoint: 200 with {@code up} while {@code check} holds, 503 with {@code down}. */
+  private static HttpHandler probe(BooleanSupplier check, String up, String down) {
+    return ex -> {
+      boolean ok = check.getAsBoolean();
+      reply(ex, ok ? 200 : 503, ok ? up : down, "text/plain");
+    };
   }
 
   public int port() {

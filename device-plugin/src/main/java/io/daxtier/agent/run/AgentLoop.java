@@ -1,10 +1,13 @@
 package io.daxtier.agent.run;
 
+import io.daxtier.agent.cluster.PmemNodeSource;
+import io.daxtier.agent.cluster.PmemNodeStatusWriter;
 import io.daxtier.agent.health.AgentMetrics;
 import io.daxtier.agent.reconcile.DeviceResult;
 import io.daxtier.agent.reconcile.NodeReconciler;
 import io.daxtier.agent.reconcile.PassResult;
 import io.daxtier.agent.state.NodeState;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,6 +53,27 @@ public final class AgentLoop implements AutoCloseable {
     this.listener = listener;
     this.metrics = metrics;
     this.clock = clock;
+  }
+
+  /**
+   * The cluster-mode agent of {@code nodeName}: desired state from its PmemNode, status through the
+   * status subresource, every observed state to {@code listener} (the device plugin).
+   */
+  public static AgentLoop inCluster(
+      NodeReconciler reconciler,
+      KubernetesClient client,
+      String nodeName,
+      String eventNamespace,
+      Consumer<NodeState> listener,
+      AgentMetrics metrics,
+      Clock clock) {
+    return new AgentLoop(
+        reconciler,
+        new PmemNodeSource(client, nodeName),
+        new PmemNodeStatusWriter(client, nodeName, eventNamespace, clock),
+        listener,
+        metrics,
+        clock);
   }
 
   /** One pass; returns its result, or empty when there is no desired state yet. */
