@@ -5,8 +5,10 @@
 #
 #   .ci/build-nfit-test.sh [CACHE_DIR]     (default /var/cache/daxtier-kernel)
 #
-# Result: CACHE_DIR/<abi>/nfit_test/*.ko  (install them under lib/modules/<abi>/updates/ and run
-# depmod, so modprobe nfit_test loads the wrapped libnvdimm/nfit/nd_pmem/dax_pmem/device_dax).
+# Result: CACHE_DIR/<abi>/nfit_test/*.ko, and CACHE_DIR/<abi>/nfit_test/root/lib/modules/<abi>/: the
+# stock modules tree (hard links) with those modules under updates/nfit_test/ and a fresh depmod, so
+# `modprobe -d CACHE_DIR/<abi>/nfit_test/root nfit_test` (or the tree bind-mounted on /lib/modules/<abi>
+# in the guest) loads the wrapped libnvdimm/nfit/nd_pmem/dax_pmem/device_dax instead of the stock ones.
 set -euo pipefail
 
 CACHE_DIR=${1:-${DAXTIER_KERNEL_CACHE:-/var/cache/daxtier-kernel}}
@@ -18,8 +20,29 @@ if [[ -z $abi ]]; then
   abi=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: linux-image-\([0-9][^ ]*-amd64\)$/\1/p' | head -n1)
 fi
 out=$CACHE_DIR/$abi/nfit_test
+tree=$out/root/lib/modules/$abi
+
+# The guest's modules tree: stock modules hard-linked (same filesystem, no copy), ours in updates/.
+# depmod's default search order ("updates" before "built-in") makes the wrapped modules win.
+install_tree() {
+  [[ -s $tree/modules.dep && $tree/modules.dep -nt $out/.built ]] && return 0
+  rm -rf "${out:?}/root"
+  mkdir -p "$(dirname "$tree")"
+  cp -al "$CACHE_DIR/$abi/lib/modules/$abi" "$tree"
+  # depmod rewrites the indexes: give the tree copies, never write through a link into the stock tree.
+  local f
+  for f in "$tree"/modules.*; do cp --remove-destination "$CACHE_DIR/$abi/lib/modules/$abi/${f##*/}" "$f"; done
+  mkdir -p "$tree/updates/nfit_test"
+  cp "$out"/*.ko "$tree/updates/nfit_test/"
+  depmod -b "$out/root" "$abi"
+  grep -q '^updates/nfit_test/nfit_test.ko:' "$tree/modules.dep" \
+    || { log "depmod did not index nfit_test in $tree"; exit 1; }
+  log "modules tree: $tree"
+}
+
 if [[ -s $out/nfit_test.ko && -s $out/.built ]]; then
   log "cached: $out"
+  install_tree
   exit 0
 fi
 
@@ -81,4 +104,5 @@ make -s -C "/usr/src/linux-headers-$abi" M="$src" -j"$(nproc)" modules >"$work/b
 mkdir -p "$out"
 find "$src" -name '*.ko' -exec cp {} "$out/" \;
 echo "$version $(date -u +%FT%TZ)" > "$out/.built"
-log "built $(ls "$out" | wc -l) modules in $(( $(date +%s) - start )) s: $out"
+log "built $(ls "$out"/*.ko | wc -l) modules in $(( $(date +%s) - start )) s: $out"
+install_tree

@@ -12,7 +12,7 @@
 set -euo pipefail
 
 CACHE_DIR=${1:-${DAXTIER_KERNEL_CACHE:-/var/cache/daxtier-kernel}}
-PACKAGES=(qemu-system-x86 ndctl daxctl busybox-static cpio kmod xz-utils numactl)
+PACKAGES=(qemu-system-x86 ndctl daxctl busybox-static cpio kmod xz-utils numactl keyutils)
 export DEBIAN_FRONTEND=noninteractive
 
 log() { echo "install-kernel-deps: $*" >&2; }

@@ -6,6 +6,7 @@ import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.plugin.DevicePluginManager;
 import io.daxtier.agent.plugin.PluginFailure;
+import io.daxtier.agent.poison.BadBlocksWatch;
 import io.daxtier.agent.reconcile.NodeReconciler;
 import io.daxtier.agent.run.AgentLoop;
 import io.daxtier.agent.run.CapacityAdvertiser;
@@ -22,6 +23,7 @@ import java.time.Instant;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.LoggerFactory;
@@ -70,6 +72,13 @@ final class RunCommand implements Callable<Integer> {
       description =
           "Port for /healthz, /readyz, /metrics (0: any free port, -1: off; default 9464).")
   int metricsPort = 9464;
+
+  @Option(
+      names = "--poison-watch",
+      description =
+          "How often the regions' badblocks lists are checked for new poison between passes"
+              + " (default 1s; a change triggers a pass at once).")
+  String poisonWatch = "1s";
 
   @Option(names = "--once", description = "Run one pass and exit (exit code as apply).")
   boolean once;
@@ -199,6 +208,12 @@ final class RunCommand implements Callable<Integer> {
     ScheduledExecutorService exec =
         Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "daxtier-agent"));
     loop.start(exec, every);
+    long watch = Sizes.parseDuration(poisonWatch).toMillis();
+    exec.scheduleWithFixedDelay(
+        new BadBlocksWatch(k, () -> exec.execute(loop::runOnce)),
+        watch,
+        watch,
+        TimeUnit.MILLISECONDS);
     RUNNING.set(true);
     Runtime.getRuntime()
         .addShutdownHook(

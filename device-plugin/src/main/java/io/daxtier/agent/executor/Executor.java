@@ -6,6 +6,7 @@ import io.daxtier.agent.kernel.KernelException;
 import io.daxtier.agent.kernel.KernelPaths;
 import io.daxtier.agent.model.DaxDevice;
 import io.daxtier.agent.model.Inventory;
+import io.daxtier.agent.model.Region;
 import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.model.SysfsFormats;
 import io.daxtier.agent.ndctl.Ndctl;
@@ -33,17 +34,29 @@ public final class Executor {
   private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
   private static final Pattern BLOCK = Pattern.compile("^memory(\\d+)$");
 
+  private static final Duration OVERWRITE_POLL = Duration.ofMillis(500);
+
   private final Kernel kernel;
   private final Ndctl ndctl;
   private final Duration scrubTimeout;
+  private final Duration overwriteTimeout;
+  private Inventory current;
+  private final Set<String> overwritten = new HashSet<>();
 
   public Executor(Kernel kernel, Ndctl ndctl, Duration scrubTimeout) {
+    this(kernel, ndctl, scrubTimeout, Duration.ofHours(12));
+  }
+
+  public Executor(Kernel kernel, Ndctl ndctl, Duration scrubTimeout, Duration overwriteTimeout) {
     this.kernel = kernel;
     this.ndctl = ndctl;
     this.scrubTimeout = scrubTimeout;
+    this.overwriteTimeout = overwriteTimeout;
   }
 
   public ExecutionReport execute(Plan plan, Inventory inv) {
+    current = inv;
+    overwritten.clear();
     List<DeviceOutcome> outcomes = new ArrayList<>();
     Set<String> scrubbed = new HashSet<>();
     Set<String> erased = new HashSet<>();
@@ -129,7 +142,7 @@ public final class Executor {
   private void checkBadBlocks(DaxDevice d, int max) throws StepFailure {
     String dir = KernelPaths.ND_DEVICES + "/" + d.region();
     long start = kernel.readTrimmed(dir + "/resource").map(Sizes::parseHex).orElse(0L);
-    long bad =
+    List<io.daxtier.agent.model.AddressRange> bad =
         SysfsFormats.parseBadBlocks(kernel.read(dir + "/badblocks").orElse("")).stream()
             .map(
                 b ->
@@ -137,17 +150,22 @@ public final class Executor {
                         start + b.sector() * Sizes.SECTOR,
                         start + (b.sector() + b.count()) * Sizes.SECTOR - 1))
             .filter(d::overlaps)
-            .count();
-    if (bad > max) {
+            .toList();
+    if (bad.size() > max) {
       throw new StepFailure(
           new Outcome.Blocked(
               "BadBlocks",
-              bad
-                  + " bad-block ranges remain in "
+              bad.size()
+                  + " bad-block ranges in "
                   + d.name()
-                  + " after clearing (max "
+                  + " after the scrub (max "
                   + max
-                  + ")"));
+                  + "): "
+                  + bad.stream()
+                      .limit(8)
+                      .map(r -> Sizes.hex(r.start()) + "-" + Sizes.hex(r.end()))
+                      .collect(java.util.stream.Collectors.joining(", "))
+                  + (bad.size() > 8 ? ", ..." : "")));
     }
   }
 
@@ -170,27 +188,57 @@ public final class Executor {
         && !kernel.loadModule(KernelPaths.KMEM)) {
       throw new StepFailure(new Outcome.Failed("KmemMissing", "kmem driver not available"));
     }
+    String refusal = null;
     try {
       // new_id adds the id and calls driver_attach(): this alone binds (real-kernel-notes (3)).
       kernel.write(KernelPaths.driver(KernelPaths.KMEM, "new_id"), d.name());
     } catch (KernelException e) {
       if (e.errno() != Errno.EEXIST) {
-        throw e; // EEXIST: the id is there from an earlier, interrupted pass; bind below
+        // EEXIST: the id is there from an earlier, interrupted pass; bind below
+        refusal = "kmem/new_id: " + e.errno();
       }
     }
     if (!KernelPaths.KMEM.equals(driver(d))) {
+      // new_id ignores a failed probe; an explicit bind returns the probe's error.
       try {
         kernel.write(KernelPaths.driver(KernelPaths.KMEM, "bind"), d.name());
       } catch (KernelException e) {
         if (e.errno() != Errno.EBUSY) {
-          throw e;
+          refusal = "kmem/bind: " + e.errno();
         }
       }
     }
     if (!KernelPaths.KMEM.equals(driver(d))) {
+      // Never leave the device without a driver (daxctl does): back to device_dax, kmem's id gone.
+      String restored = restoreDeviceDax(d);
       throw new StepFailure(
           new Outcome.Failed(
-              "KmemBindFailed", d.name() + ": driver is " + driver(d) + " after binding kmem"));
+              "KmemRefused",
+              "the kernel's kmem driver refused "
+                  + d.name()
+                  + " (target_node "
+                  + d.targetNode()
+                  + (refusal == null ? "" : ", " + refusal)
+                  + "); "
+                  + restored));
+    }
+  }
+
+  /** After a refused kmem bind: drops kmem's id for the device and binds device_dax again. */
+  private String restoreDeviceDax(DaxDevice d) {
+    try {
+      kernel.write(KernelPaths.driver(KernelPaths.KMEM, "remove_id"), d.name());
+    } catch (KernelException e) {
+      LOG.debug("{}: kmem/remove_id: {}", d.name(), e.errno());
+    }
+    try {
+      bindDeviceDax(d);
+      return "put back on device_dax";
+    } catch (StepFailure e) {
+      return "could not put it back on device_dax: "
+          + (e.outcome() instanceof Outcome.Failed f ? f.message() : e.outcome().reason());
+    } catch (KernelException e) {
+      return "could not put it back on device_dax: " + e.getMessage();
     }
   }
 
@@ -370,17 +418,114 @@ public final class Executor {
     }
   }
 
+  /**
+   * Overwrites the DIMMs behind a released device: only once no memory on them is online and no
+   * namespace on them belongs to anything but dax devices the policy cleared; every region on them
+   * is disabled for the overwrite (the kernel refuses to sanitize an active DIMM) and enabled again
+   * afterwards.
+   */
   private void erase(DaxDevice d, List<String> dimms, Set<String> erased) throws StepFailure {
-    if (KernelPaths.KMEM.equals(driver(d))) {
-      throw new StepFailure(new Outcome.Failed("EraseUnsafe", d.name() + " is still system-ram"));
+    if (overwritten.containsAll(dimms)) {
+      erased.add(d.name()); // another device of the pool on the same DIMMs erased them just now
+      return;
     }
-    for (String dimm : dimms) {
-      if (!ndctl.overwrite(dimm)) {
+    List<String> regions = new ArrayList<>();
+    for (Region r : current.regions()) {
+      if (r.dimms().stream().anyMatch(dimms::contains)) {
+        regions.add(r.name());
+      }
+    }
+    for (DaxDevice other : current.devices()) {
+      if (regions.contains(other.region()) && KernelPaths.KMEM.equals(driver(other))) {
         throw new StepFailure(
-            new Outcome.Failed(
-                "EraseFailed", "ndctl sanitize-dimm --overwrite " + dimm + " failed"));
+            new Outcome.Retry(
+                "EraseWaiting",
+                other.name()
+                    + " on the same DIMMs is still system-ram: not erasing in use memory"));
+      }
+    }
+    for (String region : regions) {
+      String dir = KernelPaths.ND_DEVICES + "/" + region;
+      for (String ns : kernel.list(dir)) {
+        if (!ns.matches("^namespace\\d+\\.\\d+$")
+            || kernel.readTrimmed(dir + "/" + ns + "/size").map(v -> v.equals("0")).orElse(true)) {
+          continue;
+        }
+        String mode = kernel.readTrimmed(dir + "/" + ns + "/mode").orElse("raw");
+        if (!mode.equals("dax") && !mode.equals("devdax")) {
+          throw new StepFailure(
+              new Outcome.Blocked(
+                  "EraseUnsafe",
+                  ns
+                      + " ("
+                      + mode
+                      + ") in "
+                      + region
+                      + " shares the DIMMs "
+                      + dimms
+                      + " of "
+                      + d.name()
+                      + ": not erasing memory that is not the pool's"));
+        }
+      }
+    }
+    List<String> disabled = new ArrayList<>();
+    try {
+      for (String region : regions) {
+        if (kernel.exists(KernelPaths.ND_DEVICES + "/" + region + "/driver")) {
+          if (!ndctl.disableRegion(region)) {
+            throw new StepFailure(
+                new Outcome.Retry(
+                    "EraseWaiting", "ndctl disable-region " + region + " failed (in use?)"));
+          }
+          disabled.add(region);
+        }
+      }
+      for (String dimm : dimms) {
+        if (!ndctl.overwrite(dimm)) {
+          throw new StepFailure(
+              new Outcome.Failed(
+                  "EraseFailed", "ndctl sanitize-dimm --overwrite " + dimm + " failed"));
+        }
+      }
+      for (String dimm : dimms) {
+        awaitOverwrite(dimm);
+        overwritten.add(dimm);
+      }
+    } finally {
+      for (String region : disabled) {
+        if (!ndctl.enableRegion(region)) {
+          LOG.warn("{}: ndctl enable-region failed after the erase", region);
+        }
       }
     }
     erased.add(d.name());
+  }
+
+  /**
+   * Waits until a DIMM's overwrite is done: {@code security} reads {@code overwrite} while it runs,
+   * and for a few seconds the kernel answers ENOTTY (no state flag set); both mean "not yet".
+   */
+  private void awaitOverwrite(String dimm) throws StepFailure {
+    String path = KernelPaths.ND_DEVICES + "/" + dimm + "/security";
+    long deadline = System.nanoTime() + overwriteTimeout.toNanos();
+    while (true) {
+      Optional<String> state = kernel.readTrimmed(path);
+      if (state.isPresent() && !state.get().equals("overwrite")) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new StepFailure(
+            new Outcome.Failed(
+                "EraseFailed",
+                dimm + ": overwrite not finished after " + overwriteTimeout.toMinutes() + " min"));
+      }
+      try {
+        Thread.sleep(OVERWRITE_POLL.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StepFailure(new Outcome.Retry("EraseWaiting", dimm + ": interrupted"));
+      }
+    }
   }
 }

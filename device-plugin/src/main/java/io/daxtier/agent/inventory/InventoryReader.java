@@ -192,11 +192,18 @@ public final class InventoryReader {
     for (String name : kernel.list(KernelPaths.ND_DEVICES)) {
       if (name.matches("^nmem\\d+$")) {
         String dir = KernelPaths.ND_DEVICES + "/" + name;
+        // An existing but unreadable attribute is a DIMM with security in a transient state
+        // (ENOTTY while no flag is set, e.g. during an overwrite), not one without security.
+        String security =
+            kernel
+                .readTrimmed(dir + "/security")
+                .orElse(kernel.exists(dir + "/security") ? Dimm.UNKNOWN : null);
         out.add(
             new Dimm(
                 name,
-                kernel.readTrimmed(dir + "/security").orElse(null),
-                kernel.readTrimmed(dir + "/frozen").map("1"::equals).orElse(false)));
+                security,
+                kernel.readTrimmed(dir + "/frozen").map("1"::equals).orElse(false)
+                    || "frozen".equals(security)));
       }
     }
     return out;

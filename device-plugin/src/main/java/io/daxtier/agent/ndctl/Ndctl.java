@@ -18,6 +18,15 @@ public interface Ndctl {
   /** Creates a devdax namespace in a region; the new dax device name. */
   Optional<String> createNamespace(String region, long size, long align);
 
-  /** Overwrites a DIMM ({@code sanitize-dimm --overwrite}); false when refused. */
+  /**
+   * Starts overwriting a DIMM ({@code sanitize-dimm --overwrite}, asynchronous: the DIMM's {@code
+   * security} attribute reads {@code overwrite} until it is done); false when refused.
+   */
   boolean overwrite(String dimm);
+
+  /** Disables a region ({@code disable-region}): its namespaces go away until it is enabled. */
+  boolean disableRegion(String region);
+
+  /** Enables a region ({@code enable-region}). */
+  boolean enableRegion(String region);
 }

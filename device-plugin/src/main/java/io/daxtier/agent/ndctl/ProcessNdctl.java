@@ -74,8 +74,17 @@ public final class ProcessNdctl implements Ndctl {
 
   @Override
   public boolean overwrite(String dimm) {
-    return ndctl(Duration.ofHours(12), "sanitize-dimm", "--overwrite", dimm).exitCode() == 0
-        && ndctl(Duration.ofHours(12), "wait-overwrite", dimm).exitCode() == 0;
+    return ndctl(Duration.ofMinutes(5), "sanitize-dimm", "--overwrite", dimm).exitCode() == 0;
+  }
+
+  @Override
+  public boolean disableRegion(String region) {
+    return ndctl(Duration.ofMinutes(5), "disable-region", region).exitCode() == 0;
+  }
+
+  @Override
+  public boolean enableRegion(String region) {
+    return ndctl(Duration.ofMinutes(5), "enable-region", region).exitCode() == 0;
   }
 
   static Result exec(List<String> command, Duration timeout) {

@@ -48,4 +48,16 @@ public final class SimulatedNdctl implements Ndctl {
     calls.add("sanitize-dimm --overwrite " + dimm);
     return kernel.overwriteDimm(dimm);
   }
+
+  @Override
+  public boolean disableRegion(String region) {
+    calls.add("disable-region " + region);
+    return true;
+  }
+
+  @Override
+  public boolean enableRegion(String region) {
+    calls.add("enable-region " + region);
+    return true;
+  }
 }

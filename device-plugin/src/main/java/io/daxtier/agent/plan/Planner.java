@@ -7,6 +7,8 @@ import io.daxtier.agent.model.MemoryBlock;
 import io.daxtier.agent.model.Region;
 import io.daxtier.agent.policy.Decision;
 import io.daxtier.agent.policy.DeviceDecision;
+import io.daxtier.agent.policy.Rule;
+import io.daxtier.api.v1alpha1.DaxBusModel;
 import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.PoolMode;
@@ -36,27 +38,31 @@ public final class Planner {
       }
       List<Step> steps = new ArrayList<>();
       if (dd.decision() instanceof Decision.Convert c) {
+        Region region = inv.region(d.region()).orElse(null);
+        if (c.scrub() && region != null && region.bus() != null) {
+          boolean running = inv.bus(region.bus()).map(b -> b.scrubInProgress()).orElse(false);
+          if (scrubbed.add(region.bus()) && !running) {
+            steps.add(new Step.StartScrub(region.bus()));
+          }
+          steps.add(new Step.AwaitScrub(region.bus())); // every device on the bus waits for it
+        }
+        boolean bad = !inv.badRangesOf(d).isEmpty();
+        boolean mayClear = c.scrub() || c.mode() == PoolMode.SystemRam; // DevDax: with an ARS only
+        if (c.clearErrors()
+            && mayClear
+            && region != null
+            && (bad || c.scrub())
+            && cleared.add(d.name())) { // ndctl clears per namespace, i.e. per device
+          steps.add(new Step.ClearErrors(d.name(), region.name()));
+        }
+        if (bad || c.scrub()) {
+          steps.add(new Step.CheckBadBlocks(d.name(), c.maxBadBlocks()));
+        }
         if (c.mode() == PoolMode.DevDax) {
-          steps.add(new Step.BindDeviceDax(d.name()));
+          if (d.mode() != DeviceMode.DEVDAX) {
+            steps.add(new Step.BindDeviceDax(d.name()));
+          }
         } else {
-          Region region = inv.region(d.region()).orElse(null);
-          if (c.scrub() && region != null && region.bus() != null) {
-            boolean running = inv.bus(region.bus()).map(b -> b.scrubInProgress()).orElse(false);
-            if (scrubbed.add(region.bus()) && !running) {
-              steps.add(new Step.StartScrub(region.bus()));
-            }
-            steps.add(new Step.AwaitScrub(region.bus())); // every device on the bus waits for it
-          }
-          boolean bad = !inv.badRangesOf(d).isEmpty();
-          if (c.clearErrors()
-              && region != null
-              && (bad || c.scrub())
-              && cleared.add(region.name())) {
-            steps.add(new Step.ClearErrors(d.name(), region.name()));
-          }
-          if (bad || c.scrub()) {
-            steps.add(new Step.CheckBadBlocks(d.name(), c.maxBadBlocks()));
-          }
           if (d.mode() == DeviceMode.DEVDAX) {
             steps.add(new Step.UnbindDeviceDax(d.name()));
           }
@@ -68,6 +74,15 @@ public final class Planner {
           }
         }
         demotion |= wantsDemotion(pools, dd.pool());
+      } else if (dd.decision() instanceof Decision.Block b
+          && b.rule() != Rule.Conflict
+          && dd.pool() != null
+          && d.mode() == DeviceMode.UNBOUND
+          && inv.platform().busModel() == DaxBusModel.Bus) {
+        // A selected device left without a driver (a refused kmem bind, a crash between unbind
+        // and bind, daxctl's failed reconfigure) goes back to device_dax while it is blocked.
+        steps.add(new Step.UnbindKmem(d.name()));
+        steps.add(new Step.BindDeviceDax(d.name()));
       } else if (dd.decision() instanceof Decision.Keep && d.mode() == DeviceMode.SYSTEM_RAM) {
         demotion |= wantsDemotion(pools, dd.pool());
       } else if (dd.decision() instanceof Decision.Release r && r.action() != ReleaseAction.Keep) {

@@ -12,6 +12,7 @@ import io.daxtier.agent.model.MemoryBlock;
 import io.daxtier.agent.model.Region;
 import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.policy.History;
+import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.PoisonAction;
@@ -58,13 +59,14 @@ public final class PoisonWatcher {
         boolean handled = false;
         for (DaxDevice d : inv.devices()) {
           NodePool pool = owners.get(d.name());
-          if (!d.overlaps(bad)
-              || pool == null
-              || pool.state != NodePoolState.Active
-              || pool.spec.mode != PoolMode.SystemRam) {
+          if (!d.overlaps(bad) || pool == null || pool.state != NodePoolState.Active) {
             continue;
           }
-          List<AddressRange> online = onlineParts(inv, d, bad, bs);
+          boolean devDax = pool.spec.mode == PoolMode.DevDax;
+          if (devDax && d.mode() != DeviceMode.DEVDAX) {
+            continue;
+          }
+          List<AddressRange> online = devDax ? devDaxParts(d, bad) : onlineParts(inv, d, bad, bs);
           if (online.isEmpty()) {
             continue;
           }
@@ -73,6 +75,11 @@ public final class PoisonWatcher {
               pool.spec.policy == null || pool.spec.policy.poison == null
                   ? PoisonAction.RetirePages
                   : pool.spec.policy.poison.onNewPoison;
+          if (devDax && action == PoisonAction.RetirePages) {
+            // A character device's pages are not the page allocator's: nothing to retire; the
+            // application gets SIGBUS on access, the kubelet sees the device unhealthy.
+            action = PoisonAction.MarkUnhealthy;
+          }
           List<AddressRange> unhealthy =
               new ArrayList<>(h.unhealthy().getOrDefault(d.name(), List.of()));
           long retired = h.retiredPages().getOrDefault(d.name(), 0L);
@@ -105,6 +112,16 @@ public final class PoisonWatcher {
       h = h.withKnownBadBlocks(region.name(), known);
     }
     return new Result(h, events);
+  }
+
+  private static List<AddressRange> devDaxParts(DaxDevice d, AddressRange bad) {
+    List<AddressRange> out = new ArrayList<>();
+    for (AddressRange r : d.ranges()) {
+      if (r.overlaps(bad)) {
+        out.add(r.intersect(bad));
+      }
+    }
+    return out;
   }
 
   private static List<AddressRange> onlineParts(

@@ -73,7 +73,7 @@ public final class PoolPolicy {
       return release(inv, d, spec, history);
     }
     return spec.mode == PoolMode.DevDax
-        ? devDax(inv, d, spec)
+        ? devDax(inv, d, spec, history, now)
         : systemRam(inv, d, spec, history, now);
   }
 
@@ -91,6 +91,10 @@ public final class PoolPolicy {
         if (dimm.security() == null) {
           return new Decision.Block(
               Rule.EraseUnsafe, dimm.name() + ": no security support, cannot erase");
+        }
+        if ("locked".equals(dimm.security())) {
+          return new Decision.Block(
+              Rule.DimmLocked, dimm.name() + " is locked: unlock it (ndctl load-keys) to erase");
         }
       }
       List<String> mine = inv.dimmsOf(d).stream().map(Dimm::name).toList();
@@ -116,7 +120,8 @@ public final class PoolPolicy {
     return new Decision.Release(action, history.erased().contains(d.name()));
   }
 
-  private static Decision devDax(Inventory inv, DaxDevice d, PmemPoolSpec spec) {
+  private static Decision devDax(
+      Inventory inv, DaxDevice d, PmemPoolSpec spec, History history, Instant now) {
     Optional<Decision.Block> platform = platformGate(inv.platform(), false);
     if (platform.isPresent()) {
       return platform.get();
@@ -131,10 +136,77 @@ public final class PoolPolicy {
     if (dimm.isPresent()) {
       return dimm.get();
     }
-    if (d.mode() == DeviceMode.DEVDAX) {
+    // The char device goes to pods: the same scrub gate as onlining. Its contents persist, so
+    // known poison is cleared (clearErrors) only together with an ARS (before first use, then
+    // every maxAge), never behind a running application's back; between scrubs more bad-block
+    // ranges than maxBadBlocks block the device.
+    Gate scrub = scrubGate(inv, d, policy(spec), history, now, warnings, true);
+    if (scrub.block() != null) {
+      return scrub.block();
+    }
+    int bad = inv.badRangesOf(d).size();
+    if (!scrub.scrub() && bad > scrub.maxBad()) {
+      return new Decision.Block(
+          Rule.BadBlocks,
+          bad + " bad-block ranges in " + d.name() + " (max " + scrub.maxBad() + ")");
+    }
+    if (d.mode() == DeviceMode.DEVDAX && !scrub.scrub()) {
       return new Decision.Keep("Ready", warnings);
     }
-    return new Decision.Convert(PoolMode.DevDax, null, false, false, 0, warnings);
+    return new Decision.Convert(
+        PoolMode.DevDax, null, scrub.scrub(), scrub.clear(), scrub.maxBad(), warnings);
+  }
+
+  /** The outcome of the scrub gate: a block, or whether to scrub / clear and the bad-block cap. */
+  record Gate(Decision.Block block, boolean scrub, boolean clear, int maxBad) {}
+
+  /**
+   * Scrub before use ({@code policy.scrub}): ARS when the bus has it and the last one is older than
+   * {@code maxAge}; {@code Required} blocks without ARS; bad-block ranges over {@code maxBadBlocks}
+   * block unless they may still be cleared or a scrub is due first.
+   */
+  private static Gate scrubGate(
+      Inventory inv,
+      DaxDevice d,
+      PolicySpec policy,
+      History history,
+      Instant now,
+      List<String> warnings,
+      boolean beforeUse) {
+    ScrubPolicy scrub = policy.scrub == null ? new ScrubPolicy() : policy.scrub;
+    boolean needScrub = false;
+    if (beforeUse && scrub.beforeOnline != ScrubMode.Skip) {
+      Optional<NdBus> bus =
+          inv.region(d.region()).flatMap(r -> Optional.ofNullable(r.bus())).flatMap(inv::bus);
+      boolean supported = bus.map(NdBus::arsSupported).orElse(false);
+      if (!supported) {
+        String found =
+            d.name()
+                + ": no Address Range Scrub on "
+                + bus.map(NdBus::name).orElse("its bus (" + d.memoryType().wire() + ")");
+        if (scrub.beforeOnline == ScrubMode.Required) {
+          return new Gate(new Decision.Block(Rule.ScrubUnsupported, found), false, false, 0);
+        }
+        warnings.add("ScrubUnsupported: " + found);
+      } else {
+        Instant last = history.lastScrub().get(bus.get().name());
+        Duration maxAge = Sizes.parseDuration(scrub.maxAge == null ? "24h" : scrub.maxAge);
+        // a running ARS that is due is joined: the executor awaits it
+        needScrub = last == null || last.plus(maxAge).isBefore(now);
+      }
+    }
+    int maxBad = scrub.maxBadBlocks == null ? 0 : scrub.maxBadBlocks;
+    boolean clear = !Boolean.FALSE.equals(scrub.clearErrors);
+    int bad = inv.badRangesOf(d).size();
+    if (bad > maxBad && !clear && !needScrub) {
+      return new Gate(
+          new Decision.Block(
+              Rule.BadBlocks, bad + " bad-block ranges in " + d.name() + " (max " + maxBad + ")"),
+          false,
+          false,
+          maxBad);
+    }
+    return new Gate(null, needScrub, clear, maxBad);
   }
 
   private static Decision systemRam(
@@ -161,7 +233,15 @@ public final class PoolPolicy {
       return platform.get();
     }
     if (d.targetNode() < 0) {
-      return new Decision.Block(Rule.NoTargetNode, d.name() + " has target_node " + d.targetNode());
+      // kmem_probe() rejects it ("rejecting DAX region with invalid node", drivers/dax/kmem.c):
+      // asking would only leave the device unbound, as daxctl does.
+      return new Decision.Block(
+          Rule.NoTargetNode,
+          d.name()
+              + " has target_node "
+              + d.targetNode()
+              + ": the kernel's kmem driver rejects a DAX region with an invalid node"
+              + " (the firmware gave the range no proximity domain)");
     }
     String auto = inv.platform().autoOnlineBlocks();
     if (d.mode() != DeviceMode.SYSTEM_RAM && !inv.platform().autoOnlineOff()) {
@@ -198,39 +278,13 @@ public final class PoolPolicy {
       }
       warnings.add("Recoverability: " + found);
     }
-    ScrubPolicy scrub = policy.scrub == null ? new ScrubPolicy() : policy.scrub;
-    boolean needScrub = false;
-    if (d.mode() != DeviceMode.SYSTEM_RAM && scrub.beforeOnline != ScrubMode.Skip) {
-      Optional<NdBus> bus =
-          inv.region(d.region()).flatMap(r -> Optional.ofNullable(r.bus())).flatMap(inv::bus);
-      boolean supported = bus.map(NdBus::arsSupported).orElse(false);
-      if (!supported) {
-        String found =
-            d.name()
-                + ": no Address Range Scrub on "
-                + bus.map(NdBus::name).orElse("its bus (" + d.memoryType().wire() + ")");
-        if (scrub.beforeOnline == ScrubMode.Required) {
-          return new Decision.Block(Rule.ScrubUnsupported, found);
-        }
-        warnings.add("ScrubUnsupported: " + found);
-      } else {
-        Instant last = history.lastScrub().get(bus.get().name());
-        Duration maxAge = Sizes.parseDuration(scrub.maxAge == null ? "24h" : scrub.maxAge);
-        if (bus.get().scrubInProgress() && (last == null || last.plus(maxAge).isBefore(now))) {
-          needScrub = true; // join the running ARS: the executor awaits it
-        } else {
-          needScrub = last == null || last.plus(maxAge).isBefore(now);
-        }
-      }
+    Gate gate =
+        scrubGate(inv, d, policy, history, now, warnings, d.mode() != DeviceMode.SYSTEM_RAM);
+    if (gate.block() != null) {
+      return gate.block();
     }
-    int maxBad = scrub.maxBadBlocks == null ? 0 : scrub.maxBadBlocks;
-    boolean clear = !Boolean.FALSE.equals(scrub.clearErrors);
-    int bad = inv.badRangesOf(d).size();
-    if (bad > maxBad && !clear && !needScrub) {
-      return new Decision.Block(
-          Rule.BadBlocks, bad + " bad-block ranges in " + d.name() + " (max " + maxBad + ")");
-    }
-    return new Decision.Convert(PoolMode.SystemRam, zone, needScrub, clear, maxBad, warnings);
+    return new Decision.Convert(
+        PoolMode.SystemRam, zone, gate.scrub(), gate.clear(), gate.maxBad(), warnings);
   }
 
   private static PolicySpec policy(PmemPoolSpec spec) {

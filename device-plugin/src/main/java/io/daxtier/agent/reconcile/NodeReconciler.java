@@ -32,6 +32,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * One pass of the agent, in fixed named steps: observe (inventory), provision, decide (policy),
@@ -117,7 +118,12 @@ public final class NodeReconciler {
       after = reader.read();
     }
     List<DeviceResult> results = Phases.of(decisions, report, after);
-    NodeState state = NodeStateBuilder.build(after, decisions, pools, history, now);
+    Set<String> unfinished =
+        report.devices().stream()
+            .filter(o -> !(o.outcome() instanceof Outcome.Done))
+            .map(DeviceOutcome::device)
+            .collect(Collectors.toSet());
+    NodeState state = NodeStateBuilder.build(after, decisions, pools, history, now, unfinished);
     PmemNodeStatus status =
         StatusBuilder.build(after, results, pools, history, state, generation, now);
     return new PassResult(

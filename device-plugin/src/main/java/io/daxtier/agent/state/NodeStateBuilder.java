@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /** Builds the {@link NodeState} the device plugin advertises from what the kernel now shows. */
@@ -32,6 +33,21 @@ public final class NodeStateBuilder {
       List<NodePool> pools,
       History history,
       Instant now) {
+    return build(inv, decisions, pools, history, now, Set.of());
+  }
+
+  /**
+   * @param unfinished devices whose steps did not all complete this pass (a gate re-checked during
+   *     execution blocked them, a step failed or is retried): a DevDax device among them is not
+   *     advertised (SystemRam capacity is what the kernel has online)
+   */
+  public static NodeState build(
+      Inventory inv,
+      List<DeviceDecision> decisions,
+      List<NodePool> pools,
+      History history,
+      Instant now,
+      Set<String> unfinished) {
     Map<Integer, List<Integer>> distances = new HashMap<>();
     List<Integer> cpuNodes = new ArrayList<>();
     for (NumaNode n : inv.numaNodes()) {
@@ -59,17 +75,36 @@ public final class NodeStateBuilder {
           continue;
         }
         owned++;
+        // A device the policy blocks is never advertised, whatever driver it is on.
         boolean usable =
-            pool.spec.mode == PoolMode.DevDax
-                ? d.mode() == DeviceMode.DEVDAX
-                : d.mode() == DeviceMode.SYSTEM_RAM
-                    && inv.blocksOf(d).stream().anyMatch(MemoryBlock::online);
+            !(dd.decision() instanceof Decision.Block)
+                && !(pool.spec.mode == PoolMode.DevDax && unfinished.contains(d.name()))
+                && (pool.spec.mode == PoolMode.DevDax
+                    ? d.mode() == DeviceMode.DEVDAX
+                    : d.mode() == DeviceMode.SYSTEM_RAM
+                        && inv.blocksOf(d).stream().anyMatch(MemoryBlock::online));
         ready &= usable && (pool.spec.mode == PoolMode.DevDax || inv.fullyOnline(d));
         if (usable) {
           byNode.computeIfAbsent(d.targetNode(), k -> new ArrayList<>()).add(d);
         }
       }
       List<NumaCapacity> numa = new ArrayList<>();
+      if (pool.spec.mode == PoolMode.DevDax) {
+        // One entry per character device, so poison marks only that device unhealthy.
+        for (Map.Entry<Integer, List<DaxDevice>> e : byNode.entrySet()) {
+          for (DaxDevice d : e.getValue()) {
+            numa.add(
+                new NumaCapacity(
+                    e.getKey(),
+                    nearestCpuNode(inv, e.getKey()),
+                    d.size(),
+                    d.ranges(),
+                    history.unhealthy().getOrDefault(d.name(), List.of()),
+                    List.of(d.devPath())));
+          }
+        }
+        byNode.clear();
+      }
       for (Map.Entry<Integer, List<DaxDevice>> e : byNode.entrySet()) {
         long bytes = 0;
         List<AddressRange> ranges = new ArrayList<>();

@@ -59,6 +59,40 @@ final class AgentScenario {
     return run;
   }
 
+  /**
+   * Boots the pmem-server guest with nfit_test loadable ({@code load_nfit_test} in the script) and
+   * runs {@code script}; the manifests land in $OUT as for {@link #boot(String, String, Map)}.
+   */
+  static GuestRun bootNfitTest(String name, String script, Map<String, ?> manifests)
+      throws IOException, InterruptedException {
+    RealKernel.requireAgentJar();
+    QemuGuest guest = RealKernel.nfitTestGuest(GuestTopology.pmemServer(), Duration.ofSeconds(900));
+    Map<String, String> files = new LinkedHashMap<>();
+    for (Map.Entry<String, ?> m : manifests.entrySet()) {
+      files.put(m.getKey() + ".yaml", YAML.writeValueAsString(m.getValue()));
+    }
+    GuestRun run = guest.run(name, script, files);
+    if (run.exitCode() != 0) {
+      throw new AssertionError("scenario script failed: " + run.describe());
+    }
+    return run;
+  }
+
+  /** The agent's pool-file form of several pools on one node (a PmemNode spec). */
+  static PmemNode node(NodePool... pools) {
+    PmemNode node = new PmemNode();
+    node.setMetadata(new ObjectMetaBuilder().withName("guest").build());
+    PmemNodeSpec spec = new PmemNodeSpec();
+    spec.pools.addAll(List.of(pools));
+    node.setSpec(spec);
+    return node;
+  }
+
+  /** A pool on the node in {@code state}, with the API defaults changed by {@code spec}. */
+  static NodePool nodePool(String name, NodePoolState state, Consumer<PmemPoolSpec> spec) {
+    return new NodePool(name, null, null, state, pool(name, spec).getSpec());
+  }
+
   /** A pool with the API defaults, changed by {@code spec}. */
   static PmemPool pool(String name, Consumer<PmemPoolSpec> spec) {
     PmemPool pool = new PmemPool();

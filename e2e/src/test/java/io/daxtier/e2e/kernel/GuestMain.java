@@ -11,7 +11,8 @@ import java.util.Map;
  *
  * <pre>
  * java -cp e2e/target/test-classes io.daxtier.e2e.kernel.GuestMain \
- *     [--topology server|equal|labelled] [--timeout SECONDS] [--workdir DIR] [--env K=V]... NAME SCRIPT
+ *     [--topology server|equal|labelled] [--timeout SECONDS] [--workdir DIR] [--env K=V]...
+ *     [--nfit-test true] NAME SCRIPT
  * </pre>
  *
  * Prints the run directory (the guest's $OUT); the script's exit code is in its {@code exit_code}.
@@ -26,6 +27,7 @@ public final class GuestMain {
     Duration timeout = Duration.ofSeconds(300);
     Path workDir = Path.of("target/kernel-run");
     Map<String, String> env = new HashMap<>();
+    boolean nfitTest = false;
     int i = 0;
     for (; i < args.length && args[i].startsWith("--"); i += 2) {
       String value = args[i + 1];
@@ -39,6 +41,7 @@ public final class GuestMain {
                 };
         case "--timeout" -> timeout = Duration.ofSeconds(Long.parseLong(value));
         case "--workdir" -> workDir = Path.of(value);
+        case "--nfit-test" -> nfitTest = Boolean.parseBoolean(value);
         case "--env" ->
             env.put(
                 value.substring(0, value.indexOf('=')), value.substring(value.indexOf('=') + 1));
@@ -54,7 +57,8 @@ public final class GuestMain {
                 () ->
                     new IllegalStateException("no kernel cached: run .ci/install-kernel-deps.sh"));
     String script = Files.readString(Path.of(args[i + 1]));
-    Path dir = new QemuGuest(kernel, topology, workDir, timeout, env).run(args[i], script).dir();
+    QemuGuest guest = new QemuGuest(kernel, topology, workDir, timeout, env);
+    Path dir = (nfitTest ? guest.withNfitTest() : guest).run(args[i], script).dir();
     System.out.println(dir);
   }
 }

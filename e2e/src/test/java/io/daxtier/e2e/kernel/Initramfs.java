@@ -35,6 +35,12 @@ public final class Initramfs {
           "device_dax",
           "kmem");
 
+  /**
+   * The modules for a guest that loads the NVDIMM test bus itself ({@code modprobe nfit_test} from
+   * the updates/ tree): the stock NVDIMM modules must not be loaded first.
+   */
+  static final List<String> BASE_MODULES = List.of("virtio_pci", "9pnet_virtio", "9p", "overlay");
+
   static final Path BUSYBOX = Path.of("/bin/busybox");
 
   private Initramfs() {}
@@ -42,9 +48,15 @@ public final class Initramfs {
   /** Returns the image for {@code kernel}, building it under {@code cacheDir} if needed. */
   public static Path build(KernelImage kernel, Path cacheDir)
       throws IOException, InterruptedException {
+    return build(kernel, cacheDir, MODULES);
+  }
+
+  /** As {@link #build(KernelImage, Path)} with only {@code names} (and their dependencies). */
+  public static Path build(KernelImage kernel, Path cacheDir, List<String> names)
+      throws IOException, InterruptedException {
     Files.createDirectories(cacheDir);
     Path emptyConf = Files.createDirectories(cacheDir.resolve("modprobe-empty.d"));
-    List<Path> modules = moduleOrder(kernel, emptyConf);
+    List<Path> modules = moduleOrder(kernel, emptyConf, names);
     byte[] init = initScript();
     Path image = cacheDir.resolve("initrd-" + kernel.abi() + "-" + digest(init, modules) + ".img");
     if (Files.isReadable(image)) {
@@ -83,10 +95,10 @@ public final class Initramfs {
    * modprobe.d out: Debian's nvdimm-security.conf turns libnvdimm into an {@code ndctl load-keys}
    * install rule, which {@code --ignore-install} does not skip for dependencies.
    */
-  static List<Path> moduleOrder(KernelImage kernel, Path emptyConf)
+  static List<Path> moduleOrder(KernelImage kernel, Path emptyConf, List<String> names)
       throws IOException, InterruptedException {
     Set<Path> ordered = new LinkedHashSet<>();
-    for (String module : MODULES) {
+    for (String module : names) {
       List<String> command =
           List.of(
               "modprobe",

@@ -48,4 +48,21 @@ public record KernelImage(String abi, Path root) {
   public Path modulesDir() {
     return root.resolve("lib/modules/" + abi);
   }
+
+  /**
+   * The modules tree with the kernel's NVDIMM test bus ({@code nfit_test}, built by {@code
+   * .ci/build-nfit-test.sh}) under {@code updates/}, so modprobe loads the wrapped libnvdimm, nfit,
+   * nd_pmem, dax_pmem and device_dax; empty until it is built.
+   */
+  public Optional<Path> nfitTestModulesDir() {
+    Path dir = root.resolve("nfit_test/root/lib/modules/" + abi);
+    try {
+      return Files.isReadable(dir.resolve("modules.dep"))
+              && Files.readString(dir.resolve("modules.dep")).contains("nfit_test.ko:")
+          ? Optional.of(dir)
+          : Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 }

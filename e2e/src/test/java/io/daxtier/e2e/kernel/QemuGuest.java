@@ -37,6 +37,7 @@ public final class QemuGuest {
   private final Path workDir;
   private final Duration scriptTimeout;
   private final Map<String, String> env;
+  private final boolean nfitTest;
 
   /**
    * @param workDir where each run gets its directory (the writable share) and the initramfs cache
@@ -49,11 +50,36 @@ public final class QemuGuest {
       Path workDir,
       Duration scriptTimeout,
       Map<String, String> env) {
+    this(kernel, topology, workDir, scriptTimeout, env, false);
+  }
+
+  private QemuGuest(
+      KernelImage kernel,
+      GuestTopology topology,
+      Path workDir,
+      Duration scriptTimeout,
+      Map<String, String> env,
+      boolean nfitTest) {
     this.kernel = kernel;
     this.topology = topology;
     this.workDir = workDir.toAbsolutePath();
     this.scriptTimeout = scriptTimeout;
     this.env = Map.copyOf(env);
+    this.nfitTest = nfitTest;
+  }
+
+  /**
+   * The same guest with the kernel's NVDIMM test bus available: its modules tree (nfit_test and the
+   * wrapped NVDIMM/dax modules under updates/) is the guest's /lib/modules, and the initramfs loads
+   * only virtio, 9p and overlay, so the script's {@code load_nfit_test} brings up both nfit_test's
+   * buses and the QEMU NVDIMMs through the wrapped drivers.
+   */
+  public QemuGuest withNfitTest() {
+    if (kernel.nfitTestModulesDir().isEmpty()) {
+      throw new IllegalStateException(
+          "nfit_test is not built for " + kernel.abi() + ": run .ci/build-nfit-test.sh");
+    }
+    return new QemuGuest(kernel, topology, workDir, scriptTimeout, env, true);
   }
 
   /** {@code qemu-system-x86_64} from {@code PATH}, if installed. */
@@ -92,7 +118,10 @@ public final class QemuGuest {
     }
     Files.writeString(dir.resolve(".vm/env"), guestEnv());
     Files.writeString(dir.resolve("run.sh"), prelude() + script);
-    Path initrd = Initramfs.build(kernel, workDir.resolve("initramfs"));
+    Path initrd =
+        nfitTest
+            ? Initramfs.build(kernel, workDir.resolve("initramfs"), Initramfs.BASE_MODULES)
+            : Initramfs.build(kernel, workDir.resolve("initramfs"));
     Path images = Files.createDirectories(workDir.resolve("nvdimm-images").resolve(name));
     Duration hostTimeout = scriptTimeout.plusSeconds(120);
     long start = System.nanoTime();
@@ -213,7 +242,7 @@ public final class QemuGuest {
         + kernel.abi()
         + "'\n"
         + "KERNEL_MODULES='"
-        + kernel.modulesDir()
+        + (nfitTest ? kernel.nfitTestModulesDir().orElseThrow() : kernel.modulesDir())
         + "'\n"
         + "GUEST_TIMEOUT='"
         + scriptTimeout.toSeconds()

@@ -171,6 +171,22 @@ public final class RealKernel {
         : "--help exited " + p.exitValue() + ": " + out.lines().limit(3).toList();
   }
 
+  /**
+   * The guest with the kernel's NVDIMM test bus (nfit_test) loadable: fails when it has not been
+   * built for the cached kernel (under CI, and wherever QEMU is installed), since {@code .ci/run}
+   * builds it.
+   */
+  public static QemuGuest nfitTestGuest(GuestTopology topology, Duration scriptTimeout) {
+    QemuGuest guest = guest(topology, scriptTimeout);
+    if (requireKernel().nfitTestModulesDir().isEmpty()) {
+      fail(
+          "nfit_test is not built for "
+              + requireKernel().abi()
+              + ": run `sudo .ci/build-nfit-test.sh` (after .ci/install-kernel-deps.sh)");
+    }
+    return guest.withNfitTest();
+  }
+
   static KernelImage requireKernel() {
     if (QemuGuest.qemuBinary().isEmpty()) {
       String message = "qemu-system-x86_64 is not installed: " + INSTALL;

@@ -122,3 +122,29 @@ devdax_namespaces() {
   step ns0 ndctl create-namespace -f -e namespace0.0 --mode=devdax
   step ns1 ndctl create-namespace -f -e namespace1.0 --mode=devdax
 }
+
+# load_nfit_test: the kernel's NVDIMM test bus plus the (wrapped) NVDIMM, dax and kmem drivers, from
+# the nfit_test modules tree (QemuGuest.withNfitTest). An empty modprobe config keeps Debian's
+# nvdimm-security.conf install rule (ndctl load-keys) out. The QEMU NVDIMMs come up through the
+# wrapped nfit driver alongside nfit_test.0 (security, ARS, error injection) and nfit_test.1.
+load_nfit_test() {
+  mkdir -p /run/modprobe-empty.d
+  modprobe -C /run/modprobe-empty.d nfit_test || return 1
+  modprobe -C /run/modprobe-empty.d -a nd_pmem dax_pmem device_dax kmem || return 1
+  udev_settle_nd
+}
+
+# udev_settle_nd: waits (up to 30 s) until every nd region has finished probing; there is no udev
+# in the guest, so poll the driver links.
+udev_settle_nd() {
+  local i r pending
+  for ((i = 0; i < 300; i++)); do
+    pending=0
+    for r in /sys/bus/nd/devices/region*; do
+      [[ -e $r/driver ]] || pending=1
+    done
+    ((pending == 0)) && return 0
+    sleep 0.1
+  done
+  return 0
+}

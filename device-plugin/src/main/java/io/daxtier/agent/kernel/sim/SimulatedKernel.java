@@ -141,6 +141,7 @@ public final class SimulatedKernel implements Kernel {
   private final Set<Long> busyOnOffline = new HashSet<>();
   private boolean holdScrub;
   private boolean clearErrorsFails;
+  private final Set<String> kmemRefuses = new HashSet<>();
   private int crashAfterWrites = -1;
   private final List<Write> writes = new ArrayList<>();
 
@@ -284,6 +285,11 @@ public final class SimulatedKernel implements Kernel {
   /** Keeps every started ARS in progress. */
   public void holdScrub(boolean hold) {
     holdScrub = hold;
+  }
+
+  /** Makes kmem's probe of this device fail with EINVAL, as for a region with no valid node. */
+  public void refuseKmem(String device) {
+    kmemRefuses.add(device);
   }
 
   /** Makes clear-errors leave the bad blocks in place. */
@@ -628,9 +634,14 @@ public final class SimulatedKernel implements Kernel {
         if (!ids.add(value)) {
           throw refuse(path, value, Errno.EEXIST);
         }
-        // new_id calls driver_attach(): an unbound matching device is probed right away.
+        // new_id calls driver_attach(): an unbound matching device is probed right away, and a
+        // failed probe is only logged (the write itself succeeds).
         if (d != null && d.driver == null) {
-          probe(path, d, driver, false);
+          try {
+            probe(path, d, driver, false);
+          } catch (KernelException e) {
+            // the device stays without a driver, as on a real kernel
+          }
         }
       }
       case "remove_id" -> {
@@ -677,7 +688,8 @@ public final class SimulatedKernel implements Kernel {
       d.driver = driver;
       return;
     }
-    if (d.targetNode < 0) {
+    if (d.targetNode < 0 || kmemRefuses.contains(d.name)) {
+      // kmem_probe(): "rejecting DAX region with invalid node" (drivers/dax/kmem.c)
       throw refuse(path, d.name, Errno.EINVAL);
     }
     d.driver = driver;
@@ -922,6 +934,7 @@ public final class SimulatedKernel implements Kernel {
       }
       String dir = NFIT_ROOT + "/" + reg.bus + "/" + reg.name;
       r.link("/sys/bus/nd/devices/" + reg.name, dir);
+      r.link(dir + "/driver", "/sys/bus/nd/drivers/nd_region"); // enabled
       r.file(dir + "/size", reg.size + "\n");
       r.file(dir + "/resource", Sizes.hex(reg.start) + "\n");
       r.file(dir + "/available_size", available(reg) + "\n");

@@ -1,0 +1,123 @@
+# NfitTestSafetyIT: one boot, the six nfit_test scenarios in order (security changes last, since
+# they cannot be undone without a reboot). The manifests are in $OUT (written by the test); every
+# agent run writes its status as JSON; the host asserts on the files.
+
+# Every ndctl command the agent runs, in order, for the host to check (agent_logged only).
+mkdir -p /tmp/shim
+cat >/tmp/shim/ndctl <<'SH'
+#!/bin/bash
+echo "$*" >>/mnt/vmshare/ndctl-calls.log
+exec /usr/bin/ndctl "$@"
+SH
+chmod +x /tmp/shim/ndctl
+: >"$OUT/ndctl-calls.log"
+agent_logged() { PATH=/tmp/shim:$PATH agent "$@"; }
+agent_once() { agent_logged run --once --metrics-port -1 --pool-file "$OUT/$1.yaml" --status-file "$OUT/status-$1.json"; }
+driver_of() { local l; l=$(readlink "/sys/bus/dax/devices/$1/driver") && echo "${l##*/}" || echo none; }
+mark() { echo "$1 $(now_us)" >>"$OUT/marks"; }
+
+mark boot
+step load load_nfit_test
+mark loaded
+# The layout the scenarios name: QEMU's NVDIMMs on ndbus0 (region0, region1), nfit_test.0's
+# interleave set of four security-capable DIMMs as region3, its two-DIMM set as region2.
+r3=$(readlink -f /sys/bus/nd/devices/region3)
+read -r maps </sys/bus/nd/devices/region3/mappings
+if [[ $r3 != */nfit_test.0/* || $maps != 4 || ! -d /sys/bus/nd/devices/region2 ]]; then
+  echo "unexpected nd layout: region3=$r3 mappings=$maps" >&2
+  ls -l /sys/bus/nd/devices >&2
+  exit 3
+fi
+dimms=()
+for i in 0 1 2 3; do read -r m </sys/bus/nd/devices/region3/mapping$i; dimms+=("${m%%,*}"); done
+echo "${dimms[*]}" >"$OUT/region3.dimms"
+
+step qns0 ndctl create-namespace -f -e namespace0.0 --mode=devdax
+step qns1 ndctl create-namespace -f -e namespace1.0 --mode=devdax
+step labels-off ndctl disable-region -b nfit_test.0 all
+step labels ndctl init-labels -f -b nfit_test.0 all
+step labels-on ndctl enable-region -b nfit_test.0 all
+for n in 0 1 2; do step "ns3$n" ndctl create-namespace -r region3 -m devdax -a 4k -s 16M; done
+ls /sys/bus/dax/devices >"$OUT/dax-devices"
+
+# ---- 5: kmem refuses dax3.2 (nfit_test gives its range no NUMA node); daxctl leaves it unbound.
+step daxctl-refused daxctl reconfigure-device -m system-ram dax3.2
+driver_of dax3.2 >"$OUT/dax3.2.after-daxctl"
+
+# ---- 3 (as found), 5 and 6 in one agent pass: encryption Required / Preferred over disabled
+# security, Required over QEMU's DIMM (no security), the refused device, QEMU's dax0.0 converting.
+mark apply-a
+writes_begin
+step apply-a agent_once apply-a
+writes_end apply-a.writes
+state after-a
+driver_of dax3.2 >"$OUT/dax3.2.after-agent"
+
+# ---- 1: scrub gate. An error in dax3.1, cleared by the agent's ARS + clear-errors; then two in
+# dax3.0 with clearing off and one tolerated: blocked with the count and the ranges.
+mark scrub
+step inject-1 ndctl inject-error namespace3.1 -B 16 -n 1
+step scrub-clear agent_once scrub-clear
+step media-after-clear ndctl list -N --media-errors -b nfit_test.0
+step inject-2a ndctl inject-error namespace3.0 -B 16 -n 1
+step inject-2b ndctl inject-error namespace3.0 -B 256 -n 1
+step scrub-block agent_once scrub-block
+cp "$OUT/ndctl-calls.log" "$OUT/ndctl-calls.scrub.log"
+
+# ---- 2: poison watch. The agent runs (passes every 10 minutes); a new bad block in dax3.1
+# (inject + ARS) must reach its status within seconds.
+mark watch
+PATH=/tmp/shim:$PATH agent run --pool-file "$OUT/watch.yaml" --status-file "$OUT/status-watch.json" \
+  --metrics-port -1 --interval 10m --kubelet-dir /tmp/kubelet >"$OUT/watch.out" 2>"$OUT/watch.err" &
+apid=$!
+for ((i = 0; i < 600; i++)); do
+  [[ -s $OUT/status-watch.json ]] && break
+  sleep 0.2
+done
+cp "$OUT/status-watch.json" "$OUT/status-watch-before.json" 2>/dev/null
+step inject-3 ndctl inject-error namespace3.1 -B 32 -n 1
+step ars ndctl start-scrub nfit_test.0
+step ars-wait ndctl wait-scrub nfit_test.0
+t0=$(now_us)
+seen=-1
+for ((i = 0; i < 300; i++)); do
+  status=$(<"$OUT/status-watch.json")
+  if [[ $status == *'"unhealthyBytes"'* ]]; then seen=$(( ($(now_us) - t0) / 1000 )); break; fi
+  sleep 0.1
+done
+echo "$seen" >"$OUT/watch-latency-ms"
+cp "$OUT/status-watch.json" "$OUT/status-watch-after.json"
+kill "$apid"
+wait "$apid"
+
+# ---- 4: erase on release. A raw namespace of someone else's on two of the same DIMMs (region2)
+# must stop it; once it is gone the DIMMs are overwritten with their regions disabled.
+mark erase
+step raw ndctl create-namespace -r region2 -m raw -s 16M
+: >"$OUT/ndctl-calls.log"
+step erase-blocked agent_once erase-blocked
+cp "$OUT/ndctl-calls.log" "$OUT/ndctl-calls.erase-blocked.log"
+raw=$(sed -n 's/.*"dev":"\(namespace[0-9.]*\)".*/\1/p' "$OUT/raw.out" | head -n1)
+step destroy ndctl destroy-namespace -f "$raw"
+: >"$OUT/ndctl-calls.log"
+step erase agent_once erase
+cp "$OUT/ndctl-calls.log" "$OUT/ndctl-calls.erase.log"
+for d in "${dimms[@]}"; do echo "$d $(cat /sys/bus/nd/devices/$d/security 2>&1)"; done >"$OUT/security-after-erase"
+
+# ---- 3: real security states. Passphrases on all four DIMMs (unlocked), one frozen, one locked.
+mark security
+step sec-off ndctl disable-region -b nfit_test.0 all
+keyctl add user nvdimm-master "$(dd if=/dev/urandom bs=1 count=32 2>/dev/null)" @u >/dev/null
+mkdir -p /etc/ndctl/keys
+keyctl pipe "$(keyctl search @u user nvdimm-master)" >/etc/ndctl/keys/nvdimm-master.blob
+step passphrase ndctl setup-passphrase "${dimms[@]}" -k user:nvdimm-master
+step sec-on ndctl enable-region -b nfit_test.0 all
+step unlocked agent_once unlocked
+step freeze ndctl freeze-security "${dimms[2]}"
+step lock-off ndctl disable-region -b nfit_test.0 all
+step lock-dimm-off ndctl disable-dimm "${dimms[3]}"
+first=${dimms[0]#nmem}
+echo 1 >"/sys/devices/platform/nfit_test.0/nfit_test_dimm/test_dimm$((${dimms[3]#nmem} - first))/lock_dimm"
+step lock-dimm-on ndctl enable-dimm "${dimms[3]}"
+step inventory agent inventory --json
+mark end
