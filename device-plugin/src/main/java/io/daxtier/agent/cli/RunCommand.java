@@ -92,7 +92,9 @@ final class RunCommand implements Callable<Integer> {
   Path kubeletDir = Path.of("/var/lib/kubelet/device-plugins");
 
   @Option(
-      names = "--device-plugin",
+      // picocli sets a negatable option to the opposite of its default when the declared name is
+      // given: a default-on switch is declared by its "no-" form.
+      names = "--no-device-plugin",
       negatable = true,
       description =
           "Advertise converged pools to the kubelet (default on; --no-device-plugin for a node"
@@ -207,13 +209,10 @@ final class RunCommand implements Callable<Integer> {
                 () -> loop.lastResult().isPresent());
     ScheduledExecutorService exec =
         Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "daxtier-agent"));
+    BadBlocksWatch badBlocks = new BadBlocksWatch(k, () -> exec.execute(loop::runOnce)).prime();
     loop.start(exec, every);
     long watch = Sizes.parseDuration(poisonWatch).toMillis();
-    exec.scheduleWithFixedDelay(
-        new BadBlocksWatch(k, () -> exec.execute(loop::runOnce)),
-        watch,
-        watch,
-        TimeUnit.MILLISECONDS);
+    exec.scheduleWithFixedDelay(badBlocks, watch, watch, TimeUnit.MILLISECONDS);
     RUNNING.set(true);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * pass. The kernel rewrites {@code regionN/badblocks} when an ARS or a machine-check notification
  * finds poison and signals it through sysfs_notify(); the JDK has no poll(2) on a sysfs attribute,
  * so the watch re-reads just those attributes (a few bytes each) every tick and triggers a pass on
- * any change. The first tick only records the lists: the pass at start-up reads them anyway.
+ * any change. Without {@link #prime()}, the first tick only records the lists.
  */
 public final class BadBlocksWatch implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(BadBlocksWatch.class);
@@ -23,6 +23,16 @@ public final class BadBlocksWatch implements Runnable {
   public BadBlocksWatch(Kernel kernel, Runnable onChange) {
     this.kernel = kernel;
     this.onChange = onChange;
+  }
+
+  /**
+   * Records the lists as they are now; call it before the first pass starts, so a change during
+   * that pass (which may take long: an ARS, the device plugin's start) is not mistaken for the
+   * starting point.
+   */
+  public BadBlocksWatch prime() {
+    last = read();
+    return this;
   }
 
   @Override

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The command line: output, and one exit code per failure a caller must tell apart. */
 class CliTest {
@@ -159,5 +160,15 @@ class CliTest {
     JsonNode j = new ObjectMapper().readTree(status.toFile());
     assertThat(j.path("pools").get(0).path("phase").asText()).isEqualTo("Ready");
     assertThat(j.path("onlineCapacity").asText()).isEqualTo("896Mi");
+  }
+
+  @Test
+  void theDevicePluginIsOnByDefaultAndOffWithItsNoForm() {
+    RunCommand byDefault = new RunCommand();
+    new CommandLine(byDefault).parseArgs("--pool-file", "pool.yaml");
+    assertThat(byDefault.devicePlugin).isTrue();
+    RunCommand off = new RunCommand();
+    new CommandLine(off).parseArgs("--pool-file", "pool.yaml", "--no-device-plugin");
+    assertThat(off.devicePlugin).isFalse();
   }
 }

@@ -173,6 +173,13 @@ class RefusalAndDevDaxSafetyTest {
     watch.run();
     watch.run();
     assertThat(passes).hasValue(1);
+
+    // primed before a long first pass: a change during that pass still counts
+    AtomicInteger more = new AtomicInteger();
+    BadBlocksWatch primed = new BadBlocksWatch(k, more::incrementAndGet).prime();
+    k.addBadBlock("region0", 0x90000, 8);
+    primed.run();
+    assertThat(more).hasValue(1);
   }
 
   @Test
