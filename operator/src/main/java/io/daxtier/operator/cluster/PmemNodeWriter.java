@@ -27,8 +27,11 @@ public final class PmemNodeWriter {
     this.writes = writes;
   }
 
-  /** Creates the PmemNode of {@code node}; false when it already exists (render again). */
-  public boolean create(Node node, PmemNodeSpec spec, Map<String, String> annotations) {
+  /**
+   * Creates the PmemNode of {@code node}; returns it as the server stored it, or null when it
+   * already exists (render again).
+   */
+  public PmemNode create(Node node, PmemNodeSpec spec, Map<String, String> annotations) {
     PmemNode pn = new PmemNode();
     pn.setMetadata(
         new ObjectMetaBuilder()
@@ -46,21 +49,21 @@ public final class PmemNodeWriter {
     pn.setStatus(null);
     try {
       writes.record("PmemNode", "create");
-      client.resource(pn).create();
-      return true;
+      return client.resource(pn).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
         throw e;
       }
-      return false;
+      return null;
     }
   }
 
   /**
    * Replaces spec and our annotations on {@code current} (as read from the cache, whose
-   * resourceVersion is the precondition); false on a conflict (render again).
+   * resourceVersion is the precondition); returns the stored result, or null on a conflict (render
+   * again).
    */
-  public boolean update(PmemNode current, PmemNodeSpec spec, Map<String, String> annotations) {
+  public PmemNode update(PmemNode current, PmemNodeSpec spec, Map<String, String> annotations) {
     PmemNode next = new PmemNode();
     Map<String, String> merged =
         current.getMetadata().getAnnotations() == null
@@ -82,13 +85,12 @@ public final class PmemNodeWriter {
     next.setStatus(current.getStatus());
     try {
       writes.record("PmemNode", "update");
-      client.resource(next).update();
-      return true;
+      return client.resource(next).update();
     } catch (KubernetesClientException e) {
       if (e.getCode() != HttpURLConnection.HTTP_CONFLICT && e.getCode() != 404) {
         throw e;
       }
-      return false;
+      return null;
     }
   }
 }

@@ -107,6 +107,11 @@ public final class NodeRenderReconciler implements Reconciler<Node> {
                             .list()
                             .map(ResourceID::fromResource)
                             .collect(Collectors.toSet()))
+                // every pool relates to every node: a mapper, not JOSDK's per-event index (which
+                // would hold nodes x pools entries and rebuild a pool's 5,000 on each status write)
+                .withPrimaryToSecondaryMapper(
+                    (Node node) ->
+                        pools.list().map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .withOnUpdateFilter(Changes::poolRendered)
                 .build(),
             ctx);
@@ -116,6 +121,8 @@ public final class NodeRenderReconciler implements Reconciler<Node> {
                 .withName("pmemnodes")
                 .withSecondaryToPrimaryMapper(
                     pn -> Set.of(new ResourceID(pn.getMetadata().getName())))
+                .withPrimaryToSecondaryMapper(
+                    (Node node) -> Set.of(new ResourceID(node.getMetadata().getName())))
                 .withOnUpdateFilter(Changes::pmemNodeRelevant)
                 .build(),
             ctx);
@@ -243,12 +250,13 @@ public final class NodeRenderReconciler implements Reconciler<Node> {
     List<NodePool> desired = new ArrayList<>(leavingOut);
     desired.addAll(rendered.active());
     // apply
-    if (!writePmemNode(node, pn, desired, drains)) {
+    PmemNode written = writePmemNode(node, pn, desired, drains);
+    if (written == null) {
       // our view was stale (409): render again from a fresher cache, do nothing else on it
       return UpdateControl.<Node>noUpdate().rescheduleAfter(CONFLICT_RETRY.toMillis());
     }
     afterWrite.forEach(Runnable::run);
-    triggerPools(name, pn, desired);
+    triggerPools(name, pn, written, desired);
     applyCordon(node, desired, drains, now, requeue);
     for (NodePool entry : toEvict) {
       PodEvictor.Outcome o = evictor.evictAll(name, resourceName(entry));
@@ -267,37 +275,58 @@ public final class NodeRenderReconciler implements Reconciler<Node> {
         : UpdateControl.<Node>noUpdate().rescheduleAfter(requeue.duration.toMillis());
   }
 
-  /** Writes the PmemNode if it differs; false when the write lost a race (409). */
-  private boolean writePmemNode(
+  /**
+   * Writes the PmemNode if it differs and returns the version now current (the one written, or
+   * {@code pn} when nothing differed); null when the write lost a race (409). What was written goes
+   * to the informer's temporary cache: the next render reads it even before the watch event
+   * arrives, and that event (our own write, same resourceVersion) starts no second render.
+   */
+  private PmemNode writePmemNode(
       Node node, PmemNode pn, List<NodePool> desired, Map<String, DrainRecord> drains) {
     PmemNodeSpec spec = new PmemNodeSpec();
     spec.pools = desired;
     String drainValue = DrainRecords.format(drains);
     Map<String, String> annotations = new HashMap<>();
     annotations.put(DrainRecords.ANNOTATION, drainValue);
+    ResourceID id = new ResourceID(node.getMetadata().getName());
     if (pn == null) {
       if (drainValue == null) {
         annotations.clear();
       }
-      return writer.create(node, spec, annotations);
+      PmemNode created = writer.create(node, spec, annotations);
+      if (created != null) {
+        pmemNodes.handleRecentResourceCreate(id, created);
+      }
+      return created;
     }
     boolean specSame = JSON.valueToTree(spec).equals(JSON.valueToTree(pn.getSpec()));
     if (specSame && Objects.equals(drainValue, annotation(pn))) {
-      return true;
+      return pn;
     }
-    return writer.update(pn, spec, annotations);
+    PmemNode updated = writer.update(pn, spec, annotations);
+    if (updated != null) {
+      pmemNodes.handleRecentResourceUpdate(id, updated, pn);
+    }
+    return updated;
   }
 
-  /** Pools named on this node look again when the PmemNode is new to us (once per version). */
-  private void triggerPools(String node, PmemNode pn, List<NodePool> desired) {
-    String version = pn == null ? "" : pn.getMetadata().getResourceVersion();
+  /**
+   * Pools named on this node look again when its PmemNode is at a version new to us (once per
+   * version): {@code current} is the version after this render's write, {@code before} the one the
+   * render started from.
+   */
+  private void triggerPools(
+      String node, PmemNode before, PmemNode current, List<NodePool> desired) {
+    String version = current.getMetadata().getResourceVersion();
     if (version.equals(firedAt.put(node, version))) {
       return;
     }
     Set<String> names = new java.util.HashSet<>();
     desired.forEach(e -> names.add(e.name));
-    if (pn != null) {
-      pn.getSpec().pools.forEach(e -> names.add(e.name));
+    for (PmemNode pn : before == null ? List.of(current) : List.of(before, current)) {
+      if (pn.getSpec() != null && pn.getSpec().pools != null) {
+        pn.getSpec().pools.forEach(e -> names.add(e.name));
+      }
       if (pn.getStatus() != null && pn.getStatus().pools != null) {
         pn.getStatus().pools.forEach(st -> names.add(st.name));
       }

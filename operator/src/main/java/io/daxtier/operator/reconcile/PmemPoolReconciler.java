@@ -92,6 +92,10 @@ public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<P
                             .list()
                             .map(ResourceID::fromResource)
                             .collect(Collectors.toSet()))
+                // a mapper, not JOSDK's per-event index of nodes x pools (see NodeRenderReconciler)
+                .withPrimaryToSecondaryMapper(
+                    (PmemPool pool) ->
+                        nodes.list().map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .withOnUpdateFilter(Changes::nodeLabelsChanged)
                 .build(),
             ctx);

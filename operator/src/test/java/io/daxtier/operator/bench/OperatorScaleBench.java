@@ -52,16 +52,31 @@ public final class OperatorScaleBench {
     server.init();
     try (KubernetesClient client = server.createClient()) {
       new Cluster(client).installCrds();
+      long p0 = System.nanoTime();
       populate(client, nodes, pools);
+      System.out.printf(
+          Locale.ROOT,
+          "# populated %d nodes and %d pools in %.1f s%n",
+          nodes,
+          pools,
+          (System.nanoTime() - p0) / 1e9);
       drain(server);
       OperatorConfig config = OperatorConfig.fromEnvironment(System.getenv()).embedded();
 
+      CpuTimes cpu0 = CpuTimes.now();
       long t0 = System.nanoTime();
       DaxtierOperator.Handle first = DaxtierOperator.start(client, config);
       System.out.printf(
           Locale.ROOT, "# operator started after %.1f s%n", (System.nanoTime() - t0) / 1e9);
       waitFor(() -> rendered(first, pools) >= nodes ? 1 : 0, 1, 600);
       double renderS = (System.nanoTime() - t0) / 1e9;
+      System.out.println("# cpu until rendered: " + CpuTimes.now().minus(cpu0));
+      System.out.printf(
+          Locale.ROOT,
+          "# work until rendered: %d node renders, %d pool aggregations%n",
+          first.nodeRenders(),
+          first.poolAggregations());
+      System.out.println("# requests until rendered: " + requests(server));
       long firstWrites = settle(first::apiWrites);
       System.out.printf(
           Locale.ROOT,
@@ -191,6 +206,103 @@ public final class OperatorScaleBench {
       }
     }
     return n;
+  }
+
+  /** Requests received since the last drain, counted by verb and resource (diagnostics). */
+  private static Map<String, Integer> requests(KubernetesMockServer server)
+      throws InterruptedException {
+    Map<String, Integer> byKind = new java.util.TreeMap<>();
+    RecordedRequest r;
+    while ((r = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
+      String path = r.getPath();
+      int q = path.indexOf('?');
+      String[] parts = (q < 0 ? path : path.substring(0, q)).split("/");
+      // /api/v1/nodes[/name[/sub]] or /apis/group/version/plural[/name[/sub]]
+      int plural = path.startsWith("/apis/") ? 4 : 3;
+      String kind = parts.length > plural ? parts[plural] : path;
+      String shape = parts.length > plural + 1 ? "/name" : "";
+      if (parts.length > plural + 2) {
+        shape += "/" + parts[plural + 2];
+      }
+      if (q >= 0 && path.contains("watch=true")) {
+        shape += "?watch";
+      }
+      byKind.merge(r.getMethod() + " " + kind + shape, 1, Integer::sum);
+    }
+    return byKind;
+  }
+
+  /**
+   * CPU seconds by thread group, from /proc/self/task (diagnostics): the mock server's Vert.x
+   * threads, the reconciler executor, the HTTP client (responses, watch events), garbage
+   * collection, the JIT compilers, and other threads; "exited" is CPU of threads that ended in
+   * between (the process total minus the live threads).
+   */
+  private record CpuTimes(Map<String, Double> byGroup) {
+    private static final double TICK = 100.0; // USER_HZ on Linux
+
+    static CpuTimes now() {
+      Map<String, Double> out = new java.util.TreeMap<>();
+      double live = 0;
+      try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+        for (java.nio.file.Path task : tasks.toList()) {
+          try {
+            String stat = java.nio.file.Files.readString(task.resolve("stat"));
+            String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            double s = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICK;
+            live += s;
+            out.merge(group(comm), s, Double::sum);
+          } catch (java.io.IOException | RuntimeException gone) {
+            // the thread ended meanwhile
+          }
+        }
+        String[] self =
+            java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"))
+                .replaceFirst("^.*\\) ", "")
+                .split(" ");
+        double process = (Long.parseLong(self[11]) + Long.parseLong(self[12])) / TICK;
+        out.put("exited", process - live);
+        out.put("total", process);
+      } catch (java.io.IOException e) {
+        out.put("unavailable", 0.0);
+      }
+      return new CpuTimes(out);
+    }
+
+    private static String group(String comm) {
+      if (comm.startsWith("vert.x-")) {
+        return "server";
+      }
+      if (comm.startsWith("ReconcilerExec") || comm.matches("pool-\\d+-thread-.*")) {
+        return "reconcile";
+      }
+      if (comm.startsWith("JdkHttpClient")
+          || comm.startsWith("HttpClient-")
+          || comm.startsWith("ForkJoinPool")) {
+        return "client";
+      }
+      if (comm.startsWith("GC ") || comm.startsWith("VM Thread")) {
+        return "gc";
+      }
+      if (comm.contains("CompilerThre")) {
+        return "jit";
+      }
+      return "other";
+    }
+
+    CpuTimes minus(CpuTimes before) {
+      Map<String, Double> out = new java.util.TreeMap<>();
+      byGroup.forEach((k, v) -> out.put(k, v - before.byGroup.getOrDefault(k, 0.0)));
+      return new CpuTimes(out);
+    }
+
+    @Override
+    public String toString() {
+      StringBuilder b = new StringBuilder();
+      byGroup.forEach((k, v) -> b.append(String.format(Locale.ROOT, "%s=%.1fs ", k, v)));
+      return b.toString().trim();
+    }
   }
 
   private static long heapAfterGc() throws InterruptedException {
