@@ -13,26 +13,24 @@ import io.daxtier.agent.ndctl.Ndctl;
 import io.daxtier.agent.plan.DevicePlan;
 import io.daxtier.agent.plan.Plan;
 import io.daxtier.agent.plan.Step;
-import io.daxtier.api.v1alpha1.Zone;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Performs a plan through the kernel interface. Every step re-reads sysfs before writing, so a step
  * already done is skipped: after a crash the next pass completes the work, and a converged node
- * sees zero writes. The writes and traps follow real-kernel-notes.md (3) and (4).
+ * sees zero writes. The conversion to System RAM (unbind, bind kmem, online) runs as one {@link
+ * KmemConversion}: all its reads before its first write, then the writes back to back. The writes
+ * and traps follow real-kernel-notes.md (3) and (4).
  */
 public final class Executor {
   private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
-  private static final Pattern BLOCK = Pattern.compile("^memory(\\d+)$");
 
   private static final Duration OVERWRITE_POLL = Duration.ofMillis(500);
 
@@ -65,8 +63,29 @@ public final class Executor {
       List<String> notes = new ArrayList<>();
       Outcome outcome = new Outcome.Done();
       try {
-        for (Step s : dp.steps()) {
-          run(s, d, notes, scrubbed, erased);
+        List<Step> steps = dp.steps();
+        for (int i = 0; i < steps.size(); i++) {
+          if (KmemConversion.covers(steps.get(i))) {
+            int end = i;
+            while (end < steps.size() && KmemConversion.covers(steps.get(end))) {
+              end++;
+            }
+            try {
+              KmemConversion.prepare(kernel, d, steps.subList(i, end)).run(notes);
+            } catch (StepFailure f) {
+              if (f.outcome() instanceof Outcome.Failed refused
+                  && refused.reason().equals(KmemConversion.REFUSED)) {
+                // Never leave the device without a driver (daxctl does): back to device_dax.
+                throw new StepFailure(
+                    new Outcome.Failed(
+                        refused.reason(), refused.message() + "; " + restoreDeviceDax(d)));
+              }
+              throw f;
+            }
+            i = end - 1;
+          } else {
+            run(steps.get(i), d, notes, scrubbed, erased);
+          }
         }
       } catch (StepFailure f) {
         outcome = f.outcome();
@@ -113,14 +132,6 @@ public final class Executor {
       }
     } else if (step instanceof Step.CheckBadBlocks s) {
       checkBadBlocks(d, s.max());
-    } else if (step instanceof Step.UnbindDeviceDax) {
-      if (KernelPaths.DEVICE_DAX.equals(driver(d))) {
-        kernel.write(KernelPaths.driver(KernelPaths.DEVICE_DAX, "unbind"), d.name());
-      }
-    } else if (step instanceof Step.BindKmem) {
-      bindKmem(d);
-    } else if (step instanceof Step.OnlineBlocks s) {
-      online(d, s.zone(), s.targetNode(), notes);
     } else if (step instanceof Step.OfflineBlocks) {
       offline(d);
     } else if (step instanceof Step.UnbindKmem) {
@@ -170,58 +181,7 @@ public final class Executor {
   }
 
   private String driver(DaxDevice d) {
-    return kernel
-        .readlink(KernelPaths.dax(d.name()) + "/driver")
-        .map(p -> p.substring(p.lastIndexOf('/') + 1))
-        .orElse(null);
-  }
-
-  private void bindKmem(DaxDevice d) throws StepFailure {
-    String drv = driver(d);
-    if (KernelPaths.KMEM.equals(drv)) {
-      return;
-    }
-    if (drv != null) {
-      throw new StepFailure(new Outcome.Failed("BoundElsewhere", d.name() + " is bound to " + drv));
-    }
-    if (!kernel.exists(KernelPaths.DAX_DRIVERS + "/" + KernelPaths.KMEM)
-        && !kernel.loadModule(KernelPaths.KMEM)) {
-      throw new StepFailure(new Outcome.Failed("KmemMissing", "kmem driver not available"));
-    }
-    String refusal = null;
-    try {
-      // new_id adds the id and calls driver_attach(): this alone binds (real-kernel-notes (3)).
-      kernel.write(KernelPaths.driver(KernelPaths.KMEM, "new_id"), d.name());
-    } catch (KernelException e) {
-      if (e.errno() != Errno.EEXIST) {
-        // EEXIST: the id is there from an earlier, interrupted pass; bind below
-        refusal = "kmem/new_id: " + e.errno();
-      }
-    }
-    if (!KernelPaths.KMEM.equals(driver(d))) {
-      // new_id ignores a failed probe; an explicit bind returns the probe's error.
-      try {
-        kernel.write(KernelPaths.driver(KernelPaths.KMEM, "bind"), d.name());
-      } catch (KernelException e) {
-        if (e.errno() != Errno.EBUSY) {
-          refusal = "kmem/bind: " + e.errno();
-        }
-      }
-    }
-    if (!KernelPaths.KMEM.equals(driver(d))) {
-      // Never leave the device without a driver (daxctl does): back to device_dax, kmem's id gone.
-      String restored = restoreDeviceDax(d);
-      throw new StepFailure(
-          new Outcome.Failed(
-              "KmemRefused",
-              "the kernel's kmem driver refused "
-                  + d.name()
-                  + " (target_node "
-                  + d.targetNode()
-                  + (refusal == null ? "" : ", " + refusal)
-                  + "); "
-                  + restored));
-    }
+    return DeviceSysfs.driver(kernel, d);
   }
 
   /** After a refused kmem bind: drops kmem's id for the device and binds device_dax again. */
@@ -242,97 +202,12 @@ public final class Executor {
     }
   }
 
-  /** The device's blocks: node{target}/memoryN whose phys_index × block size is in range. */
-  List<Long> blocks(DaxDevice d) {
-    long bs = kernel.readTrimmed(KernelPaths.BLOCK_SIZE).map(Sizes::parseHex).orElse(0L);
-    List<Long> out = new ArrayList<>();
-    if (bs == 0) {
-      return out;
-    }
-    String dir =
-        kernel.exists(KernelPaths.node(d.targetNode()))
-            ? KernelPaths.node(d.targetNode())
-            : KernelPaths.MEMORY;
-    for (String e : kernel.list(dir)) {
-      Matcher m = BLOCK.matcher(e);
-      if (m.matches()) {
-        long idx =
-            kernel
-                .readTrimmed(dir + "/" + e + "/phys_index")
-                .map(Sizes::parseHex)
-                .orElse(Long.parseLong(m.group(1)));
-        if (d.ownsBlock(idx, bs)) {
-          out.add(idx);
-        }
-      }
-    }
-    out.sort(Long::compare);
-    return out;
+  private List<Long> blocks(DaxDevice d) {
+    return DeviceSysfs.scanBlocks(kernel, d);
   }
 
   private String state(long block) {
-    return kernel.readTrimmed(KernelPaths.block(block) + "/state").orElse("unknown");
-  }
-
-  private void online(DaxDevice d, Zone zone, int node, List<String> notes) throws StepFailure {
-    long bs = kernel.readTrimmed(KernelPaths.BLOCK_SIZE).map(Sizes::parseHex).orElse(0L);
-    List<Long> blocks = blocks(d);
-    if (blocks.isEmpty()) {
-      throw new StepFailure(
-          new Outcome.Failed(
-              "NoMemoryBlocks", d.name() + ": kmem created no memory blocks in node" + node));
-    }
-    long before = memTotal(node);
-    String how = zone == Zone.Normal ? "online_kernel" : "online_movable";
-    List<Long> onlined = new ArrayList<>();
-    List<Long> poisoned = new ArrayList<>();
-    for (long b : blocks) {
-      if (state(b).equals("online")) {
-        continue;
-      }
-      try {
-        kernel.write(KernelPaths.block(b) + "/state", how);
-        onlined.add(b);
-      } catch (KernelException e) {
-        if (e.errno() == Errno.EHWPOISON) {
-          poisoned.add(b); // the kernel refuses blocks holding hwpoisoned pages (>= 6.1)
-        } else {
-          throw e;
-        }
-      }
-    }
-    for (long b : onlined) {
-      String zones = kernel.readTrimmed(KernelPaths.block(b) + "/valid_zones").orElse("");
-      if (!zones.startsWith(zone.name())) {
-        throw new StepFailure(
-            new Outcome.Failed(
-                "ZoneRace", "memory" + b + " onlined into " + zones + ", not " + zone));
-      }
-    }
-    long grew = memTotal(node) - before;
-    if (grew < onlined.size() * bs) {
-      throw new StepFailure(
-          new Outcome.Failed(
-              "MemoryDidNotGrow",
-              "node"
-                  + node
-                  + " MemTotal grew by "
-                  + grew
-                  + " bytes, expected "
-                  + onlined.size() * bs));
-    }
-    if (!poisoned.isEmpty()) {
-      notes.add("HwPoisonedBlocks: " + poisoned);
-      throw new StepFailure(
-          new Outcome.Failed(
-              "HwPoisonedBlocks",
-              "the kernel refused to online memory" + poisoned + " (EHWPOISON)"));
-    }
-  }
-
-  private long memTotal(int node) {
-    return SysfsFormats.parseMeminfo(kernel.read(KernelPaths.node(node) + "/meminfo").orElse(null))
-        .getOrDefault("MemTotal", 0L);
+    return DeviceSysfs.state(kernel, block);
   }
 
   private void offline(DaxDevice d) throws StepFailure {

@@ -2,6 +2,7 @@ package io.daxtier.agent.model;
 
 import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.MemoryType;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -61,6 +62,25 @@ public record DaxDevice(
       n += Math.max(0, last - first + 1);
     }
     return n;
+  }
+
+  /**
+   * The ids of the memory blocks kmem creates for this device, ascending: each range aligned inward
+   * to whole blocks, {@code first = ceil(start / bs)}, {@code last = floor((end + 1) / bs) - 1}
+   * (kernel-abi.md §2.3). Computed from the device alone, so it is known before kmem is bound.
+   */
+  public long[] blocks(long blockSize) {
+    long[] out = new long[(int) blockCount(blockSize)];
+    int n = 0;
+    for (AddressRange r : ranges) {
+      long first = Math.floorDiv(r.start() + blockSize - 1, blockSize);
+      long last = Math.floorDiv(r.end() + 1, blockSize) - 1;
+      for (long i = first; i <= last; i++) {
+        out[n++] = i;
+      }
+    }
+    Arrays.sort(out);
+    return out;
   }
 
   /** Whether a physical range overlaps the device. */

@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -53,10 +55,14 @@ public final class RealKernel {
   private static Optional<Path> agentCds;
 
   /**
-   * A class-data-sharing archive of the agent, dumped on the host by a simulated apply: the guest
-   * runs the same JDK and jar path, and loading pre-parsed, pre-verified classes saves about a
-   * third of each agent start under TCG. Absent if the dump fails; a stale archive is ignored by
-   * the JVM (-Xshare:auto).
+   * A class-data-sharing archive of the agent, dumped on the host: the guest runs the same JDK and
+   * jar path, and loading pre-parsed, pre-verified classes saves about a third of each agent start
+   * under TCG. The training run is an {@code apply} converting dax0.0 through the host kernel path
+   * ({@code --root}) on a copy of the committed 6.1 devdax sysfs fixture, so the archive holds what
+   * the guest's conversion loads: HostKernel, the JDK's file-channel write and directory-stream
+   * classes, the executor, its refusal handling (on plain files the blocks never appear, so the run
+   * ends KmemBindFailed, which is expected). Without the fixture it falls back to a simulated
+   * apply. Absent if the dump fails; a stale archive is ignored by the JVM (-Xshare:auto).
    */
   static synchronized Optional<Path> agentClassArchive(Path jar) {
     if (agentCds != null) {
@@ -64,32 +70,46 @@ public final class RealKernel {
     }
     agentCds = Optional.empty();
     Path root = agentJar().getParent().getParent().getParent();
+    Path fixture =
+        Path.of(
+                System.getProperty(
+                    "daxtier.fixtureDir",
+                    root.resolve("device-plugin/src/test/resources/sysfs-fixtures").toString()))
+            .resolve("qemu-6.1-nvdimm/devdax");
     Path node = root.resolve("examples/simulated-nodes/qemu-nvdimm.yaml");
     Path pool = root.resolve("examples/basic-pool.yaml");
     if (!Files.isReadable(jar) || !Files.isReadable(node) || !Files.isReadable(pool)) {
       return agentCds;
     }
     try {
+      Path dir = Files.createDirectories(workDir().resolve("agent-cds")).toAbsolutePath();
       Path jsa =
-          Files.createDirectories(workDir().resolve("agent-cds"))
-              .toAbsolutePath()
-              .resolve(Files.size(jar) + "-" + Files.getLastModifiedTime(jar).toMillis() + ".jsa");
+          dir.resolve(
+              "host-" + Files.size(jar) + "-" + Files.getLastModifiedTime(jar).toMillis() + ".jsa");
       if (!Files.exists(jsa)) {
-        Process p =
-            new ProcessBuilder(
+        List<String> cmd =
+            new ArrayList<>(
+                List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-XX:TieredStopAtLevel=1",
                     "-XX:+UseSerialGC",
                     "-XX:ArchiveClassesAtExit=" + jsa,
                     "-jar",
-                    jar.toString(),
-                    "--simulate",
-                    node.toString(),
-                    "apply",
-                    "-f",
-                    pool.toString())
+                    jar.toString()));
+        if (Files.isReadable(fixture.resolve("MANIFEST.tsv"))) {
+          Path tree = dir.resolve("sysfs-devdax");
+          PathTrees.delete(tree);
+          materializeFixture(fixture, tree);
+          Path training = dir.resolve("convert-dax0.0.yaml");
+          Files.writeString(training, TRAINING_POOL);
+          cmd.addAll(List.of("--root", tree.toString(), "apply", "-f", training.toString()));
+        } else {
+          cmd.addAll(List.of("--simulate", node.toString(), "apply", "-f", pool.toString()));
+        }
+        Process p =
+            new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
-                .redirectOutput(workDir().resolve("agent-cds/dump.log").toFile())
+                .redirectOutput(dir.resolve("dump.log").toFile())
                 .start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
           p.destroyForcibly();
@@ -102,6 +122,61 @@ public final class RealKernel {
       Thread.currentThread().interrupt();
     }
     return agentCds;
+  }
+
+  /** The class-data training run's pool: convert dax0.0 with no gate that needs ndctl. */
+  private static final String TRAINING_POOL =
+      """
+      apiVersion: daxtier.io/v1alpha1
+      kind: PmemPool
+      metadata:
+        name: cds-training
+      spec:
+        mode: SystemRam
+        devices:
+          daxDevices: [dax0.0]
+        online:
+          zone: Movable
+        policy:
+          scrub:
+            beforeOnline: Skip
+          encryption: Disabled
+          recoverability: Ignore
+      """;
+
+  /**
+   * Writes a committed sysfs fixture ({@code MANIFEST.tsv} + {@code files/}) out as a tree the
+   * agent's {@code --root} reads: directories, files, symlinks, and the write-only attributes
+   * ({@code bind}, {@code new_id}, ...) as empty files; unreadable attributes stay absent.
+   */
+  static void materializeFixture(Path fixture, Path tree) throws IOException {
+    for (String line : Files.readAllLines(fixture.resolve("MANIFEST.tsv"))) {
+      if (line.isBlank() || line.startsWith("#")) {
+        continue;
+      }
+      String[] f = line.split("\t");
+      Path p = tree.resolve(f[2]);
+      switch (f[0]) {
+        case "d" -> Files.createDirectories(p);
+        case "f" -> {
+          Files.createDirectories(p.getParent());
+          Files.copy(fixture.resolve("files").resolve(f[2]), p);
+        }
+        case "l" -> {
+          Files.createDirectories(p.getParent());
+          Files.createSymbolicLink(p, Path.of(f[3]));
+        }
+        case "e" -> {
+          if ((Integer.parseInt(f[1], 8) & 0444) == 0) {
+            Files.createDirectories(p.getParent());
+            Files.createFile(p);
+          }
+        }
+        default -> {
+          // an entry type this harness does not know: left out
+        }
+      }
+    }
   }
 
   /**
