@@ -5,8 +5,9 @@
 #
 # Build first:  mvn -B -q install -DskipTests
 # Run:          bench/agent-footprint.sh [settle_seconds=30]
-# JVM flags: the ones the agent image uses (helm values agent.javaOpts, device-plugin/Dockerfile),
-# overridable with AGENT_JAVA_OPTS. A class-data archive of the agent is built first (as in the image).
+# JVM flags: the image's own, read from device-plugin/jvm.options (the image runs `java @jvm.options`);
+# AGENT_JAVA_OPTS is appended (later flags win), like the chart's agent.javaOpts. A class-data
+# archive is made first by the same training run as the image build (`run --cds-training`).
 # The last line is: register_s=… rss_mib=… devices=…
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,11 +27,21 @@ trap cleanup EXIT
 NODE="$ROOT/examples/simulated-nodes/qemu-nvdimm.yaml"
 POOL="$ROOT/examples/simulated-nodes/pool-pmem-tier.yaml"
 JSA="$MOD/target/agent.jsa"
-OPTS=${AGENT_JAVA_OPTS:-"-XX:+UseSerialGC -Xms8m -Xmx32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m -Xss256k -XX:MaxMetaspaceSize=64m"}
+JVM_OPTIONS="$MOD/jvm.options"
+# The image's environment for the JVM (ENV lines of device-plugin/Dockerfile other than paths).
+eval "$(sed -n 's/^ENV \(MALLOC_ARENA_MAX=[0-9]*\)$/export \1/p' "$MOD/Dockerfile")"
+# shellcheck disable=SC2206
+EXTRA=(${AGENT_JAVA_OPTS:-})
+FLAGS="$(sed -e 's/#.*//' "$JVM_OPTIONS" | xargs) ${AGENT_JAVA_OPTS:-}"
 
-if [ ! -s "$JSA" ] || [ "$JAR" -nt "$JSA" ]; then
-  echo "building the class-data archive $JSA"
-  java -XX:ArchiveClassesAtExit="$JSA" $OPTS -jar "$JAR" --simulate "$NODE" apply -f "$POOL" >/dev/null 2>&1 || true
+# Made again when the jar or the flags change (the archive records the flags it was made with).
+if [ ! -s "$JSA" ] || [ "$JAR" -nt "$JSA" ] || [ "$(cat "$JSA.flags" 2>/dev/null)" != "$FLAGS" ]; then
+  echo "building the class-data archive $JSA (training run, as in device-plugin/Dockerfile)"
+  rm -f "$JSA" "$JSA.flags"
+  java @"$JVM_OPTIONS" "${EXTRA[@]}" -XX:ArchiveClassesAtExit="$JSA" -jar "$JAR" --simulate "$NODE" \
+    run --pool-file "$POOL" --kubelet-dir "$WORK/training" --metrics-port 0 --cds-training \
+    > "$WORK/training.log" 2>&1 || { tail -n 30 "$WORK/training.log" >&2; exit 1; }
+  echo "$FLAGS" > "$JSA.flags"
 fi
 
 mkdir -p "$WORK/kubelet"
@@ -43,7 +54,7 @@ grep -q '^ready' "$WORK/kubelet.log" || { cat "$WORK/kubelet.log" >&2; exit 1; }
 
 echo "host: $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg)"
 start_ms=$(date +%s%3N)
-java $OPTS -XX:SharedArchiveFile="$JSA" -Xshare:auto -jar "$JAR" --simulate "$NODE" run \
+java @"$JVM_OPTIONS" "${EXTRA[@]}" -XX:SharedArchiveFile="$JSA" -Xshare:auto -jar "$JAR" --simulate "$NODE" run \
   --pool-file "$POOL" --kubelet-dir "$WORK/kubelet" --metrics-port -1 --interval 10s \
   > "$WORK/agent.log" 2>&1 &
 AGENT=$!
@@ -57,6 +68,6 @@ sleep "$SETTLE"
 kill -0 "$AGENT" 2>/dev/null || { echo "agent died:" >&2; tail -n 30 "$WORK/agent.log" >&2; exit 1; }
 rss_kb=$(awk '/^VmRSS/{print $2}' "/proc/$AGENT/status")
 threads=$(awk '/^Threads/{print $2}' "/proc/$AGENT/status")
-echo "agent threads=$threads flags: $OPTS"
+echo "agent threads=$threads MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-} flags: $FLAGS"
 awk -v s="$start_ms" -v r="$reg_ms" -v k="$rss_kb" -v d="${devices:-0}" \
   'BEGIN { printf "register_s=%.2f rss_mib=%.1f devices=%d\n", (r - s) / 1000, k / 1024, d }'

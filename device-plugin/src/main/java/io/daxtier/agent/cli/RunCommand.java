@@ -6,6 +6,7 @@ import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.plugin.DevicePluginManager;
 import io.daxtier.agent.plugin.PluginFailure;
+import io.daxtier.agent.plugin.TrainingKubelet;
 import io.daxtier.agent.poison.BadBlocksWatch;
 import io.daxtier.agent.reconcile.NodeReconciler;
 import io.daxtier.agent.run.AgentLoop;
@@ -15,7 +16,13 @@ import io.daxtier.agent.run.PoolFileSource;
 import io.daxtier.agent.state.NodeState;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +49,7 @@ import picocli.CommandLine.Spec;
     footer = ExitCodes.HELP)
 final class RunCommand implements Callable<Integer> {
   private static final AtomicBoolean RUNNING = new AtomicBoolean();
+  private static final Duration TRAINING_TIMEOUT = Duration.ofSeconds(60);
 
   @ParentCommand Main main;
   @Spec CommandSpec spec;
@@ -101,6 +109,15 @@ final class RunCommand implements Callable<Integer> {
               + " without a kubelet).")
   boolean devicePlugin = true;
 
+  @Option(
+      names = "--cds-training",
+      hidden = true,
+      description =
+          "Image build only, on a simulated node: serve a stand-in kubelet in --kubelet-dir, run"
+              + " until it has listed and allocated a device and the health endpoints answered,"
+              + " then exit (a class-data archive made from this run holds what a node loads).")
+  boolean cdsTraining;
+
   /**
    * A resource the kubelet can no longer reach: exit non-zero so the DaemonSet restarts the agent,
    * rather than silently advertising nothing.
@@ -156,6 +173,10 @@ final class RunCommand implements Callable<Integer> {
     if (pre != 0) {
       return pre;
     }
+    if (cdsTraining && (!main.simulated() || once || !devicePlugin)) {
+      err.println("error: --cds-training needs --simulate and the device plugin, without --once");
+      return ExitCodes.USAGE;
+    }
     KubernetesClient client = poolFile == null ? new KubernetesClientBuilder().build() : null;
     AgentMetrics metrics = new AgentMetrics();
     DevicePluginManager plugins =
@@ -207,12 +228,31 @@ final class RunCommand implements Callable<Integer> {
                     loop.lastPass() == null
                         || loop.lastPass().isAfter(Instant.now().minus(every.multipliedBy(3))),
                 () -> loop.lastResult().isPresent());
+    TrainingKubelet standIn = cdsTraining ? TrainingKubelet.start(kubeletDir) : null;
     ScheduledExecutorService exec =
         Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "daxtier-agent"));
     BadBlocksWatch badBlocks = new BadBlocksWatch(k, () -> exec.execute(loop::runOnce)).prime();
     loop.start(exec, every);
     long watch = Sizes.parseDuration(poisonWatch).toMillis();
     exec.scheduleWithFixedDelay(badBlocks, watch, watch, TimeUnit.MILLISECONDS);
+    if (standIn != null) {
+      try {
+        boolean ok = standIn.awaitAllocated(TRAINING_TIMEOUT);
+        if (health != null) {
+          get(health.port(), "/healthz");
+          get(health.port(), "/readyz");
+          get(health.port(), "/metrics");
+        }
+        return ok ? ExitCodes.OK : ExitCodes.ERROR;
+      } finally {
+        loop.close();
+        plugins.close();
+        if (health != null) {
+          health.close();
+        }
+        standIn.close();
+      }
+    }
     RUNNING.set(true);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -230,5 +270,16 @@ final class RunCommand implements Callable<Integer> {
                   }
                 }));
     return ExitCodes.OK;
+  }
+
+  /** A plain HTTP/1.0 GET on localhost (training: the server side is what gets exercised). */
+  private static void get(int port, String path) throws IOException {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      OutputStream out = s.getOutputStream();
+      out.write(("GET " + path + " HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = s.getInputStream();
+      in.readAllBytes();
+    }
   }
 }

@@ -171,4 +171,38 @@ class CliTest {
     new CommandLine(off).parseArgs("--pool-file", "pool.yaml", "--no-device-plugin");
     assertThat(off.devicePlugin).isFalse();
   }
+
+  @Test
+  void cdsTrainingWalksTheNodePathWithAStandInKubeletThenExits() throws Exception {
+    int rc =
+        run(
+            new Main(),
+            "--simulate",
+            Nodes.example("qemu-nvdimm").toString(),
+            "run",
+            "--pool-file",
+            Nodes.example("pool-pmem-tier").toString(),
+            "--kubelet-dir",
+            tmp.resolve("kubelet").toString(),
+            "--metrics-port",
+            "0",
+            "--cds-training");
+    assertThat(rc).as(err.toString()).isZero();
+    assertThat(RunCommand.keepsRunning()).isFalse();
+  }
+
+  @Test
+  void cdsTrainingOnlyOnTheSimulatedKernel() throws Exception {
+    int rc =
+        run(
+            on(Nodes.qemu(), 0),
+            "run",
+            "--pool-file",
+            pool(POOL).toString(),
+            "--kubelet-dir",
+            tmp.resolve("kubelet").toString(),
+            "--cds-training");
+    assertThat(rc).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("--cds-training needs --simulate");
+  }
 }
