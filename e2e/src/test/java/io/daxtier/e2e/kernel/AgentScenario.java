@@ -47,16 +47,7 @@ final class AgentScenario {
   static GuestRun boot(String name, GuestTopology topology, String script, Map<String, ?> manifests)
       throws IOException, InterruptedException {
     RealKernel.requireAgentJar();
-    QemuGuest guest = RealKernel.guest(topology, Duration.ofSeconds(420));
-    Map<String, String> files = new LinkedHashMap<>();
-    for (Map.Entry<String, ?> pool : manifests.entrySet()) {
-      files.put(pool.getKey() + ".yaml", YAML.writeValueAsString(pool.getValue()));
-    }
-    GuestRun run = guest.run(name, script, files);
-    if (run.exitCode() != 0) {
-      throw new AssertionError("scenario script failed: " + run.describe());
-    }
-    return run;
+    return run(RealKernel.guest(topology, Duration.ofSeconds(420)), name, script, manifests);
   }
 
   /**
@@ -67,6 +58,12 @@ final class AgentScenario {
       throws IOException, InterruptedException {
     RealKernel.requireAgentJar();
     QemuGuest guest = RealKernel.nfitTestGuest(GuestTopology.pmemServer(), Duration.ofSeconds(900));
+    return run(guest, name, script, manifests);
+  }
+
+  /** Writes each manifest to $OUT/NAME.yaml, runs the script; a failed script fails the test. */
+  private static GuestRun run(QemuGuest guest, String name, String script, Map<String, ?> manifests)
+      throws IOException, InterruptedException {
     Map<String, String> files = new LinkedHashMap<>();
     for (Map.Entry<String, ?> m : manifests.entrySet()) {
       files.put(m.getKey() + ".yaml", YAML.writeValueAsString(m.getValue()));

@@ -118,6 +118,10 @@ step lock-off ndctl disable-region -b nfit_test.0 all
 step lock-dimm-off ndctl disable-dimm "${dimms[3]}"
 first=${dimms[0]#nmem}
 echo 1 >"/sys/devices/platform/nfit_test.0/nfit_test_dimm/test_dimm$((${dimms[3]#nmem} - first))/lock_dimm"
+# Without its key the kernel cannot unlock the DIMM when it is enabled again (nvdimm_probe tries).
+keyctl clear @u >/dev/null 2>&1
+keyctl clear @s >/dev/null 2>&1
 step lock-dimm-on ndctl enable-dimm "${dimms[3]}"
+cat "/sys/bus/nd/devices/${dimms[3]}/security" >"$OUT/locked-dimm.security" 2>&1
 step inventory agent inventory --json
 mark end
