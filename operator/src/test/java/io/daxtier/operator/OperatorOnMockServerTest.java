@@ -329,8 +329,16 @@ class OperatorOnMockServerTest {
     await()
         .until(
             () ->
-                cluster.pool("pdb-pool").orElseThrow().getStatus().blockedNodeList.stream()
-                    .anyMatch(b -> b.node.equals("b1") && b.reason.equals("DrainTimeout")));
+                cluster
+                    .pool("pdb-pool")
+                    .map(PmemPool::getStatus) // no status until the first aggregation lands
+                    .filter(st -> st.blockedNodeList != null)
+                    .map(
+                        st ->
+                            st.blockedNodeList.stream()
+                                .anyMatch(
+                                    b -> b.node.equals("b1") && b.reason.equals("DrainTimeout")))
+                    .orElse(false));
     assertThat(client.pods().inNamespace("default").withName("guarded").get()).isNotNull();
   }
 

@@ -1,13 +1,15 @@
 package io.daxtier.agent.executor;
 
+import static java.util.stream.Collectors.joining;
+
 import io.daxtier.agent.kernel.Errno;
 import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.kernel.KernelException;
 import io.daxtier.agent.kernel.KernelPaths;
+import io.daxtier.agent.model.AddressRange;
 import io.daxtier.agent.model.DaxDevice;
 import io.daxtier.agent.model.Inventory;
 import io.daxtier.agent.model.Region;
-import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.model.SysfsFormats;
 import io.daxtier.agent.ndctl.Ndctl;
 import io.daxtier.agent.plan.DevicePlan;
@@ -70,18 +72,7 @@ public final class Executor {
             while (end < steps.size() && KmemConversion.covers(steps.get(end))) {
               end++;
             }
-            try {
-              KmemConversion.prepare(kernel, d, steps.subList(i, end)).run(notes);
-            } catch (StepFailure f) {
-              if (f.outcome() instanceof Outcome.Failed refused
-                  && refused.reason().equals(KmemConversion.REFUSED)) {
-                // Never leave the device without a driver (daxctl does): back to device_dax.
-                throw new StepFailure(
-                    new Outcome.Failed(
-                        refused.reason(), refused.message() + "; " + restoreDeviceDax(d)));
-              }
-              throw f;
-            }
+            convert(d, steps.subList(i, end), notes);
             i = end - 1;
           } else {
             run(steps.get(i), d, notes, scrubbed, erased);
@@ -152,16 +143,15 @@ public final class Executor {
 
   private void checkBadBlocks(DaxDevice d, int max) throws StepFailure {
     String dir = KernelPaths.ND_DEVICES + "/" + d.region();
-    long start = kernel.readTrimmed(dir + "/resource").map(Sizes::parseHex).orElse(0L);
-    List<io.daxtier.agent.model.AddressRange> bad =
-        SysfsFormats.parseBadBlocks(kernel.read(dir + "/badblocks").orElse("")).stream()
-            .map(
-                b ->
-                    new io.daxtier.agent.model.AddressRange(
-                        start + b.sector() * Sizes.SECTOR,
-                        start + (b.sector() + b.count()) * Sizes.SECTOR - 1))
-            .filter(d::overlaps)
-            .toList();
+    // Re-read: clear-errors may have changed the list since the inventory was taken.
+    Region region = current.region(d.region()).orElse(null);
+    List<AddressRange> bad =
+        region == null
+            ? List.of()
+            : SysfsFormats.parseBadBlocks(kernel.read(dir + "/badblocks").orElse("")).stream()
+                .map(region::physical)
+                .filter(d::overlaps)
+                .toList();
     if (bad.size() > max) {
       throw new StepFailure(
           new Outcome.Blocked(
@@ -172,10 +162,7 @@ public final class Executor {
                   + " after the scrub (max "
                   + max
                   + "): "
-                  + bad.stream()
-                      .limit(8)
-                      .map(r -> Sizes.hex(r.start()) + "-" + Sizes.hex(r.end()))
-                      .collect(java.util.stream.Collectors.joining(", "))
+                  + bad.stream().limit(8).map(AddressRange::toString).collect(joining(", "))
                   + (bad.size() > 8 ? ", ..." : "")));
     }
   }
@@ -184,21 +171,33 @@ public final class Executor {
     return DeviceSysfs.driver(kernel, d);
   }
 
-  /** After a refused kmem bind: drops kmem's id for the device and binds device_dax again. */
-  private String restoreDeviceDax(DaxDevice d) {
+  /**
+   * Unbind, bind kmem and online as one {@link KmemConversion}; when kmem refuses the device, it
+   * goes back to device_dax (daxctl leaves it without a driver) the way a blocked unbound device
+   * does: kmem's id dropped, device_dax bound.
+   */
+  private void convert(DaxDevice d, List<Step> steps, List<String> notes) throws StepFailure {
     try {
-      kernel.write(KernelPaths.driver(KernelPaths.KMEM, "remove_id"), d.name());
-    } catch (KernelException e) {
-      LOG.debug("{}: kmem/remove_id: {}", d.name(), e.errno());
-    }
-    try {
-      bindDeviceDax(d);
-      return "put back on device_dax";
-    } catch (StepFailure e) {
-      return "could not put it back on device_dax: "
-          + (e.outcome() instanceof Outcome.Failed f ? f.message() : e.outcome().reason());
-    } catch (KernelException e) {
-      return "could not put it back on device_dax: " + e.getMessage();
+      KmemConversion.prepare(kernel, d, steps).run(notes);
+    } catch (StepFailure f) {
+      if (!(f.outcome() instanceof Outcome.Failed refused)
+          || !refused.reason().equals(KmemConversion.REFUSED)) {
+        throw f;
+      }
+      String restored;
+      try {
+        unbindKmem(d, notes);
+        bindDeviceDax(d);
+        restored = "put back on device_dax";
+      } catch (StepFailure e) {
+        restored =
+            "could not put it back on device_dax: "
+                + (e.outcome() instanceof Outcome.Failed x ? x.message() : e.outcome().reason());
+      } catch (KernelException e) {
+        restored = "could not put it back on device_dax: " + e.getMessage();
+      }
+      throw new StepFailure(
+          new Outcome.Failed(refused.reason(), refused.message() + "; " + restored));
     }
   }
 

@@ -29,7 +29,6 @@ public final class Planner {
   public static Plan plan(Inventory inv, List<DeviceDecision> decisions, List<NodePool> pools) {
     List<DevicePlan> devices = new ArrayList<>();
     Set<String> scrubbed = new LinkedHashSet<>();
-    Set<String> cleared = new LinkedHashSet<>();
     boolean demotion = false;
     for (DeviceDecision dd : decisions) {
       DaxDevice d = inv.device(dd.device()).orElse(null);
@@ -47,12 +46,7 @@ public final class Planner {
           steps.add(new Step.AwaitScrub(region.bus())); // every device on the bus waits for it
         }
         boolean bad = !inv.badRangesOf(d).isEmpty();
-        boolean mayClear = c.scrub() || c.mode() == PoolMode.SystemRam; // DevDax: with an ARS only
-        if (c.clearErrors()
-            && mayClear
-            && region != null
-            && (bad || c.scrub())
-            && cleared.add(d.name())) { // ndctl clears per namespace, i.e. per device
+        if (c.clearErrors() && region != null && (bad || c.scrub())) {
           steps.add(new Step.ClearErrors(d.name(), region.name()));
         }
         if (bad || c.scrub()) {

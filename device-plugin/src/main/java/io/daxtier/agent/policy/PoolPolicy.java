@@ -140,15 +140,9 @@ public final class PoolPolicy {
     // known poison is cleared (clearErrors) only together with an ARS (before first use, then
     // every maxAge), never behind a running application's back; between scrubs more bad-block
     // ranges than maxBadBlocks block the device.
-    Gate scrub = scrubGate(inv, d, policy(spec), history, now, warnings, true);
+    Gate scrub = scrubGate(inv, d, policy(spec), history, now, warnings, true, false);
     if (scrub.block() != null) {
       return scrub.block();
-    }
-    int bad = inv.badRangesOf(d).size();
-    if (!scrub.scrub() && bad > scrub.maxBad()) {
-      return new Decision.Block(
-          Rule.BadBlocks,
-          bad + " bad-block ranges in " + d.name() + " (max " + scrub.maxBad() + ")");
     }
     if (d.mode() == DeviceMode.DEVDAX && !scrub.scrub()) {
       return new Decision.Keep("Ready", warnings);
@@ -164,6 +158,9 @@ public final class PoolPolicy {
    * Scrub before use ({@code policy.scrub}): ARS when the bus has it and the last one is older than
    * {@code maxAge}; {@code Required} blocks without ARS; bad-block ranges over {@code maxBadBlocks}
    * block unless they may still be cleared or a scrub is due first.
+   *
+   * @param clearWithoutScrub whether {@code clearErrors} may clear between scrubs (SystemRam: the
+   *     memory holds nothing yet); otherwise only together with an ARS (DevDax: contents persist)
    */
   private static Gate scrubGate(
       Inventory inv,
@@ -172,7 +169,8 @@ public final class PoolPolicy {
       History history,
       Instant now,
       List<String> warnings,
-      boolean beforeUse) {
+      boolean beforeUse,
+      boolean clearWithoutScrub) {
     ScrubPolicy scrub = policy.scrub == null ? new ScrubPolicy() : policy.scrub;
     boolean needScrub = false;
     if (beforeUse && scrub.beforeOnline != ScrubMode.Skip) {
@@ -196,7 +194,7 @@ public final class PoolPolicy {
       }
     }
     int maxBad = scrub.maxBadBlocks == null ? 0 : scrub.maxBadBlocks;
-    boolean clear = !Boolean.FALSE.equals(scrub.clearErrors);
+    boolean clear = !Boolean.FALSE.equals(scrub.clearErrors) && (needScrub || clearWithoutScrub);
     int bad = inv.badRangesOf(d).size();
     if (bad > maxBad && !clear && !needScrub) {
       return new Gate(
@@ -279,7 +277,7 @@ public final class PoolPolicy {
       warnings.add("Recoverability: " + found);
     }
     Gate gate =
-        scrubGate(inv, d, policy, history, now, warnings, d.mode() != DeviceMode.SYSTEM_RAM);
+        scrubGate(inv, d, policy, history, now, warnings, d.mode() != DeviceMode.SYSTEM_RAM, true);
     if (gate.block() != null) {
       return gate.block();
     }

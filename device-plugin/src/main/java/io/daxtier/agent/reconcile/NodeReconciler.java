@@ -78,7 +78,7 @@ public final class NodeReconciler {
     Plan plan = Planner.plan(inv, decisions, pools);
     ExecutionReport none = new ExecutionReport(List.of(), Set.of(), Set.of(), List.of());
     List<DeviceResult> results = Phases.of(decisions, none, inv);
-    NodeState state = NodeStateBuilder.build(inv, decisions, pools, history, now);
+    NodeState state = NodeStateBuilder.build(inv, decisions, pools, history, now, Set.of());
     PmemNodeStatus status =
         StatusBuilder.build(inv, results, pools, history, state, generation, now);
     return new PassResult(inv, decisions, plan, none, inv, results, List.of(), state, status);

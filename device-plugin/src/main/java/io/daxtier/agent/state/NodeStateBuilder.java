@@ -27,15 +27,6 @@ import java.util.TreeMap;
 public final class NodeStateBuilder {
   private NodeStateBuilder() {}
 
-  public static NodeState build(
-      Inventory inv,
-      List<DeviceDecision> decisions,
-      List<NodePool> pools,
-      History history,
-      Instant now) {
-    return build(inv, decisions, pools, history, now, Set.of());
-  }
-
   /**
    * @param unfinished devices whose steps did not all complete this pass (a gate re-checked during
    *     execution blocked them, a step failed or is retried): a DevDax device among them is not
@@ -89,50 +80,35 @@ public final class NodeStateBuilder {
         }
       }
       List<NumaCapacity> numa = new ArrayList<>();
-      if (pool.spec.mode == PoolMode.DevDax) {
-        // One entry per character device, so poison marks only that device unhealthy.
-        for (Map.Entry<Integer, List<DaxDevice>> e : byNode.entrySet()) {
+      for (Map.Entry<Integer, List<DaxDevice>> e : byNode.entrySet()) {
+        int nearest = nearestCpuNode(inv, e.getKey());
+        if (pool.spec.mode == PoolMode.DevDax) {
+          // One entry per character device, so poison marks only that device unhealthy.
           for (DaxDevice d : e.getValue()) {
             numa.add(
                 new NumaCapacity(
                     e.getKey(),
-                    nearestCpuNode(inv, e.getKey()),
+                    nearest,
                     d.size(),
                     d.ranges(),
                     history.unhealthy().getOrDefault(d.name(), List.of()),
                     List.of(d.devPath())));
           }
+          continue;
         }
-        byNode.clear();
-      }
-      for (Map.Entry<Integer, List<DaxDevice>> e : byNode.entrySet()) {
         long bytes = 0;
         List<AddressRange> ranges = new ArrayList<>();
         List<AddressRange> unhealthy = new ArrayList<>();
-        List<String> paths = new ArrayList<>();
         for (DaxDevice d : e.getValue()) {
-          if (pool.spec.mode == PoolMode.DevDax) {
-            bytes += d.size();
-            paths.add(d.devPath());
-            ranges.addAll(d.ranges());
-          } else {
-            for (MemoryBlock b : inv.blocksOf(d)) {
-              if (b.online()) {
-                bytes += bs;
-                ranges.add(new AddressRange(b.index() * bs, (b.index() + 1) * bs - 1));
-              }
+          for (MemoryBlock b : inv.blocksOf(d)) {
+            if (b.online()) {
+              bytes += bs;
+              ranges.add(new AddressRange(b.index() * bs, (b.index() + 1) * bs - 1));
             }
-            unhealthy.addAll(history.unhealthy().getOrDefault(d.name(), List.of()));
           }
+          unhealthy.addAll(history.unhealthy().getOrDefault(d.name(), List.of()));
         }
-        numa.add(
-            new NumaCapacity(
-                e.getKey(),
-                nearestCpuNode(inv, e.getKey()),
-                bytes,
-                merge(ranges),
-                unhealthy,
-                paths));
+        numa.add(new NumaCapacity(e.getKey(), nearest, bytes, merge(ranges), unhealthy, List.of()));
       }
       String name =
           pool.spec.resource == null || pool.spec.resource.name == null
