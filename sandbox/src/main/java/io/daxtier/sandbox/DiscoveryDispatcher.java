@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.APIResourceBuilder;
 import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
 import io.fabric8.kubernetes.api.model.APIVersionsBuilder;
 import io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.crud.KubernetesCrudDispatcherException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.mockwebserver.http.MockResponse;
@@ -23,12 +22,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The CRUD mock's dispatcher plus the legacy discovery documents ({@code /api}, {@code /apis} and
- * the group versions the sandbox serves), answered whatever the query string, so kubectl can map
- * kinds to resources. The CRUD dispatcher alone answers {@code /api?timeout=..} with a list of
- * every stored object, which kubectl cannot read.
+ * The CRUD mock's dispatcher (with its store indexed by name) plus the legacy discovery documents
+ * ({@code /api}, {@code /apis} and the group versions the sandbox serves), answered whatever the
+ * query string, so kubectl can map kinds to resources. The CRUD dispatcher alone answers {@code
+ * /api?timeout=..} with a list of every stored object, which kubectl cannot read.
  */
-final class DiscoveryDispatcher extends KubernetesCrudDispatcher {
+final class DiscoveryDispatcher extends IndexedCrudDispatcher {
   private static final List<String> VERBS =
       List.of("get", "list", "watch", "create", "update", "patch", "delete");
   private static final KubernetesSerialization JSON = new KubernetesSerialization();

@@ -28,10 +28,12 @@ public final class EmbeddedApiServer implements AutoCloseable {
       List.of("pmempools.daxtier.io-v1.yml", "pmemnodes.daxtier.io-v1.yml");
 
   private final KubernetesMockServer server;
+  private final DiscoveryDispatcher dispatcher;
   private final KubernetesClient client;
 
-  private EmbeddedApiServer(KubernetesMockServer server) {
+  private EmbeddedApiServer(KubernetesMockServer server, DiscoveryDispatcher dispatcher) {
     this.server = server;
+    this.dispatcher = dispatcher;
     this.client = server.createClient();
   }
 
@@ -44,12 +46,13 @@ public final class EmbeddedApiServer implements AutoCloseable {
           new TableRenderer(
               crd.getSpec().getVersions().get(0).getAdditionalPrinterColumns(), Clock.systemUTC()));
     }
+    DiscoveryDispatcher dispatcher = new DiscoveryDispatcher(tables);
     KubernetesMockServer server =
         new KubernetesMockServer(
             new Context(),
             new MockWebServer(),
             new HashMap<>(),
-            new DiscoveryDispatcher(tables),
+            dispatcher,
             false,
             new VersionInfo.Builder()
                 .withMajor("1")
@@ -58,7 +61,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
                 .build());
     expectRulesReview(server);
     server.init(InetAddress.getLoopbackAddress(), port);
-    EmbeddedApiServer api = new EmbeddedApiServer(server);
+    EmbeddedApiServer api = new EmbeddedApiServer(server, dispatcher);
     api.createCrds();
     return api;
   }
@@ -119,6 +122,16 @@ public final class EmbeddedApiServer implements AutoCloseable {
               }
             })
         .toList();
+  }
+
+  /** The mock server, for tests and benchmarks that count the requests it received. */
+  KubernetesMockServer mockServer() {
+    return server;
+  }
+
+  /** Whether the store's name index still follows the store (see {@link IndexedCrudDispatcher}). */
+  boolean storeIndexed() {
+    return dispatcher.indexed();
   }
 
   /** What the CRDs define, for discovery. */

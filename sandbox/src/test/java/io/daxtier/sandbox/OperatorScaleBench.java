@@ -1,22 +1,17 @@
-package io.daxtier.operator.bench;
+package io.daxtier.sandbox;
 
 import io.daxtier.api.v1alpha1.PmemNode;
 import io.daxtier.api.v1alpha1.PmemPool;
 import io.daxtier.api.v1alpha1.ResourceSpec;
-import io.daxtier.operator.Cluster;
 import io.daxtier.operator.DaxtierOperator;
 import io.daxtier.operator.OperatorConfig;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.lang.management.ManagementFactory;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,11 +23,11 @@ import java.util.function.LongSupplier;
 
 /**
  * Scale benchmark (bench/operator-scale.sh): N Nodes and P pools that all select every node on the
- * Fabric8 CRUD mock server, in this JVM. Prints the time until every PmemNode carries every pool as
- * seen by the operator's cache (render_s), the API writes of a second operator started on the
- * settled cluster (noop_writes, counted at the server), and the heap the operator retains
- * (heap_mib: heap after GC with the operator running minus after it stopped; the mock server's
- * store stays in both).
+ * embedded API server (the sandbox's: Fabric8's CRUD mock with its store indexed by name), in this
+ * JVM. Prints the time until every PmemNode carries every pool as seen by the operator's cache
+ * (render_s), the API writes of a second operator started on the settled cluster (noop_writes,
+ * counted at the server), and the heap the operator retains (heap_mib: heap after GC with the
+ * operator running minus after it stopped; the mock server's store stays in both).
  */
 public final class OperatorScaleBench {
   private OperatorScaleBench() {}
@@ -42,16 +37,9 @@ public final class OperatorScaleBench {
   public static void main(String[] args) throws Exception {
     int nodes = args.length > 0 ? Integer.parseInt(args[0]) : 5000;
     int pools = args.length > 1 ? Integer.parseInt(args[1]) : 20;
-    KubernetesMockServer server =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesMixedDispatcher(new HashMap<>()),
-            false);
-    server.init();
-    try (KubernetesClient client = server.createClient()) {
-      new Cluster(client).installCrds();
+    try (EmbeddedApiServer api = EmbeddedApiServer.start(0)) {
+      KubernetesMockServer server = api.mockServer();
+      KubernetesClient client = api.client();
       long p0 = System.nanoTime();
       populate(client, nodes, pools);
       System.out.printf(
@@ -113,8 +101,9 @@ public final class OperatorScaleBench {
           renderS,
           serverWrites,
           Math.max(0, withOperator - without) >> 20);
-    } finally {
-      server.destroy();
+      if (!api.storeIndexed()) {
+        System.out.println("# the store's name index switched itself off: lookups scanned");
+      }
     }
     System.exit(0);
   }
