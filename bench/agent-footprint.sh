@@ -7,7 +7,7 @@
 # Run:          bench/agent-footprint.sh [settle_seconds=30]
 # JVM flags: the image's own, read from device-plugin/jvm.options (the image runs `java @jvm.options`);
 # AGENT_JAVA_OPTS is appended (later flags win), like the chart's agent.javaOpts. A class-data
-# archive is made first by the same training run as the image build (`run --cds-training`).
+# archive is made first as the image build makes it (device-plugin/cds-archive.sh).
 # The last line is: register_s=… rss_mib=… devices=…
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,16 +35,18 @@ EXTRA=(${AGENT_JAVA_OPTS:-})
 FLAGS="$(sed -e 's/#.*//' "$JVM_OPTIONS" | xargs) ${AGENT_JAVA_OPTS:-}"
 
 # Made again when the jar or the flags change (the archive records the flags it was made with).
-if [ ! -s "$JSA" ] || [ "$JAR" -nt "$JSA" ] || [ "$(cat "$JSA.flags" 2>/dev/null)" != "$FLAGS" ]; then
-  echo "building the class-data archive $JSA (training run, as in device-plugin/Dockerfile)"
+# AGENT_JSA=FILE measures with an archive made elsewhere instead (not rebuilt).
+if [ -n "${AGENT_JSA:-}" ]; then
+  JSA="$AGENT_JSA"
+elif [ ! -s "$JSA" ] || [ "$JAR" -nt "$JSA" ] || [ "$MOD/cds-archive.sh" -nt "$JSA" ] || [ "$(cat "$JSA.flags" 2>/dev/null)" != "$FLAGS" ]; then
+  echo "building the class-data archive $JSA (device-plugin/cds-archive.sh, as in device-plugin/Dockerfile)"
   rm -f "$JSA" "$JSA.flags"
-  java @"$JVM_OPTIONS" "${EXTRA[@]}" -XX:ArchiveClassesAtExit="$JSA" -jar "$JAR" --simulate "$NODE" \
-    run --pool-file "$POOL" --kubelet-dir "$WORK/training" --metrics-port 0 --cds-training \
-    > "$WORK/training.log" 2>&1 || { tail -n 30 "$WORK/training.log" >&2; exit 1; }
+  CDS_JAVA_OPTS="${AGENT_JAVA_OPTS:-}" "$MOD/cds-archive.sh" "$JVM_OPTIONS" "$JAR" "$JSA" "$ROOT/examples/simulated-nodes"
   echo "$FLAGS" > "$JSA.flags"
 fi
 
 mkdir -p "$WORK/kubelet"
+: > "$WORK/kubelet.log"
 java -XX:+UseSerialGC -Xmx128m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "$MOD/target/test-classes:$MOD/target/classes:$(cat "$CP_FILE")" \
   io.daxtier.agent.plugin.bench.FakeKubeletMain "$WORK/kubelet" > "$WORK/kubelet.log" 2>&1 &
@@ -67,6 +69,18 @@ devices=$(awk '/^devices/{print $2; exit}' "$WORK/kubelet.log")
 sleep "$SETTLE"
 kill -0 "$AGENT" 2>/dev/null || { echo "agent died:" >&2; tail -n 30 "$WORK/agent.log" >&2; exit 1; }
 rss_kb=$(awk '/^VmRSS/{print $2}' "/proc/$AGENT/status")
+# Diagnostics: resident memory by kind, and the largest resident mappings.
+awk '/^Rss(Anon|File|Shmem)/{printf "# %s %.1f MiB\n", $1, $2 / 1024}' "/proc/$AGENT/status"
+awk '/^[0-9a-f]+-[0-9a-f]+ /{name = (NF >= 6 ? $6 : "[anon]")} /^Rss:/{rss[name] += $2}
+  END {for (n in rss) if (rss[n] >= 1024) printf "# %7.1f MiB %s\n", rss[n] / 1024, n}' \
+  "/proc/$AGENT/smaps" | sort -k2 -rn | head -n 12
+# With AGENT_JAVA_OPTS=-XX:NativeMemoryTracking=summary, the JVM's own account (committed, by area).
+if [[ -n "${AGENT_HISTOGRAM:-}" ]]; then
+  jcmd "$AGENT" GC.class_histogram | head -n "$((AGENT_HISTOGRAM + 3))" | sed 's/^/# /'
+fi
+if [[ "$FLAGS" == *NativeMemoryTracking* ]]; then
+  jcmd "$AGENT" VM.native_memory summary | sed -n 's/^-  *\([A-Za-z ]*\) (reserved=[0-9]*KB, committed=\([0-9]*\)KB).*/# NMT \1 \2 KB/p'
+fi
 threads=$(awk '/^Threads/{print $2}' "/proc/$AGENT/status")
 echo "agent threads=$threads MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-} flags: $FLAGS"
 awk -v s="$start_ms" -v r="$reg_ms" -v k="$rss_kb" -v d="${devices:-0}" \

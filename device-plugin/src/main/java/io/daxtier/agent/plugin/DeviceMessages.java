@@ -24,12 +24,13 @@ final class DeviceMessages {
     ListAndWatchResponse.Builder b = ListAndWatchResponse.newBuilder();
     for (PluginDevice d : list.devices()) {
       Device.Builder device =
-          b.addDevicesBuilder().setID(d.id()).setHealth(d.healthy() ? HEALTHY : UNHEALTHY);
+          Device.newBuilder().setID(d.id()).setHealth(d.healthy() ? HEALTHY : UNHEALTHY);
       d.topologyNode()
           .ifPresent(
               n ->
                   device.setTopology(
                       TopologyInfo.newBuilder().addNodes(NUMANode.newBuilder().setID(n))));
+      b.addDevices(device);
     }
     return b.build();
   }

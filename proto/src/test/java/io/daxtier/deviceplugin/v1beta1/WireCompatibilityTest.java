@@ -2,22 +2,45 @@ package io.daxtier.deviceplugin.v1beta1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.Descriptors.Descriptor;
-import com.google.protobuf.Descriptors.FieldDescriptor;
-import com.google.protobuf.Descriptors.FileDescriptor;
-import com.google.protobuf.Descriptors.MethodDescriptor;
+import com.google.protobuf.DescriptorProtos.DescriptorProto;
+import com.google.protobuf.DescriptorProtos.FieldDescriptorProto;
+import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
+import com.google.protobuf.DescriptorProtos.MethodDescriptorProto;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
  * Pins the wire contract to the upstream kubelet file (kubernetes/kubernetes
  * staging/src/k8s.io/kubelet/pkg/apis/deviceplugin/v1beta1/api.proto): package, every message,
- * field name, number, type and cardinality, and every RPC path.
+ * field name, number, type and cardinality, and every RPC path. The generated classes are lite (no
+ * descriptors at run time), so this reads the descriptor set protoc wrote next to them at build
+ * time (target/protoset/api.protoset, from the same run over the same file).
  */
 class WireCompatibilityTest {
 
-  private static final FileDescriptor FILE = DevicePluginApi.getDescriptor();
+  private static final FileDescriptorProto FILE = load();
+
+  private static final Map<String, DescriptorProto> MESSAGES =
+      FILE.getMessageTypeList().stream()
+          .collect(Collectors.toMap(DescriptorProto::getName, Function.identity()));
+
+  private static FileDescriptorProto load() {
+    try (InputStream in = Files.newInputStream(Path.of("target/protoset/api.protoset"))) {
+      List<FileDescriptorProto> files = FileDescriptorSet.parseFrom(in).getFileList();
+      assertThat(files).hasSize(1);
+      return files.get(0);
+    } catch (IOException e) {
+      throw new IllegalStateException("no descriptor set: build the module first", e);
+    }
+  }
 
   @Test
   void packageIsTheUpstreamOne() {
@@ -28,7 +51,7 @@ class WireCompatibilityTest {
 
   @Test
   void messagesAndFieldsMatchUpstream() {
-    assertThat(FILE.getMessageTypes().stream().map(WireCompatibilityTest::describe))
+    assertThat(FILE.getMessageTypeList().stream().map(WireCompatibilityTest::describe))
         .containsExactlyInAnyOrder(
             "DevicePluginOptions{pre_start_required=1:BOOL,"
                 + "get_preferred_allocation_available=2:BOOL}",
@@ -65,9 +88,11 @@ class WireCompatibilityTest {
   @Test
   void methodPathsMatchUpstream() {
     assertThat(
-            FILE.getServices().stream()
-                .flatMap(s -> s.getMethods().stream())
-                .map(WireCompatibilityTest::describe))
+            FILE.getServiceList().stream()
+                .flatMap(
+                    s ->
+                        s.getMethodList().stream()
+                            .map(m -> FILE.getPackage() + "." + s.getName() + "/" + describe(m))))
         .containsExactlyInAnyOrder(
             "v1beta1.Registration/Register(RegisterRequest)->Empty",
             "v1beta1.DevicePlugin/GetDevicePluginOptions(Empty)->DevicePluginOptions",
@@ -83,34 +108,47 @@ class WireCompatibilityTest {
         .isEqualTo("v1beta1.Registration/Register");
   }
 
-  private static String describe(Descriptor message) {
+  private static String describe(DescriptorProto message) {
     List<String> fields =
-        message.getFields().stream()
-            .map(f -> f.getName() + "=" + f.getNumber() + ":" + type(f))
+        message.getFieldList().stream()
+            .map(f -> f.getName() + "=" + f.getNumber() + ":" + type(message, f))
             .collect(Collectors.toList());
     return message.getName() + "{" + String.join(",", fields) + "}";
   }
 
-  private static String type(FieldDescriptor f) {
-    if (f.isMapField()) {
-      List<FieldDescriptor> kv = f.getMessageType().getFields();
-      return "map<" + kv.get(0).getType() + "," + kv.get(1).getType() + ">";
+  private static String type(DescriptorProto owner, FieldDescriptorProto f) {
+    boolean repeated = f.getLabel() == FieldDescriptorProto.Label.LABEL_REPEATED;
+    if (f.getType() != FieldDescriptorProto.Type.TYPE_MESSAGE) {
+      return (repeated ? "repeated " : "") + scalar(f);
     }
-    String base =
-        f.getType() == FieldDescriptor.Type.MESSAGE
-            ? "MESSAGE(" + f.getMessageType().getFullName() + ")"
-            : f.getType().toString();
-    return (f.isRepeated() ? "repeated " : "") + base;
+    String typeName = f.getTypeName().substring(1); // ".v1beta1.Device" -> "v1beta1.Device"
+    String local = typeName.substring(typeName.lastIndexOf('.') + 1);
+    DescriptorProto entry =
+        owner.getNestedTypeList().stream()
+            .filter(n -> n.getName().equals(local) && n.getOptions().getMapEntry())
+            .findFirst()
+            .orElse(null);
+    if (entry != null) {
+      return "map<" + scalar(entry.getField(0)) + "," + scalar(entry.getField(1)) + ">";
+    }
+    assertThat(MESSAGES).as("message type of " + f.getName()).containsKey(local);
+    return (repeated ? "repeated " : "") + "MESSAGE(" + typeName + ")";
   }
 
-  private static String describe(MethodDescriptor m) {
-    return m.getService().getFullName()
-        + "/"
-        + m.getName()
+  private static String scalar(FieldDescriptorProto f) {
+    return f.getType().name().substring("TYPE_".length());
+  }
+
+  private static String describe(MethodDescriptorProto m) {
+    return m.getName()
         + "("
-        + m.getInputType().getName()
+        + local(m.getInputType())
         + ")->"
-        + (m.isServerStreaming() ? "stream " : "")
-        + m.getOutputType().getName();
+        + (m.getServerStreaming() ? "stream " : "")
+        + local(m.getOutputType());
+  }
+
+  private static String local(String typeName) {
+    return typeName.substring(typeName.lastIndexOf('.') + 1);
   }
 }
