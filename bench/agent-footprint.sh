@@ -16,7 +16,7 @@ JAR="$MOD/target/daxtier-agent.jar"
 SETTLE=${1:-30}
 [ -s "$JAR" ] || { echo "no $JAR: run 'mvn -B -q install -DskipTests' first" >&2; exit 2; }
 CP_FILE="$MOD/target/bench-classpath.txt"
-if [ ! -s "$CP_FILE" ] || [ "$MOD/pom.xml" -nt "$CP_FILE" ]; then
+if [ ! -s "$CP_FILE" ] || [ -n "$(find "$ROOT" -name pom.xml -not -path "*/target/*" -newer "$CP_FILE")" ]; then
   mvn -B -q -o -Dstyle.color=never -f "$MOD/pom.xml" dependency:build-classpath \
     -Dmdep.includeScope=test -Dmdep.outputFile="$CP_FILE" >/dev/null
 fi
@@ -75,6 +75,7 @@ awk '/^[0-9a-f]+-[0-9a-f]+ /{name = (NF >= 6 ? $6 : "[anon]")} /^Rss:/{rss[name]
   END {for (n in rss) if (rss[n] >= 1024) printf "# %7.1f MiB %s\n", rss[n] / 1024, n}' \
   "/proc/$AGENT/smaps" | sort -k2 -rn | head -n 12
 # With AGENT_JAVA_OPTS=-XX:NativeMemoryTracking=summary, the JVM's own account (committed, by area).
+echo "# threads: $(for t in /proc/"$AGENT"/task/*; do cat "$t/comm"; done | sort | uniq -c | awk '{printf "%s%s ", $2, ($1 > 1 ? "×" $1 : "")}')"
 if [[ -n "${AGENT_HISTOGRAM:-}" ]]; then
   jcmd "$AGENT" GC.class_histogram | head -n "$((AGENT_HISTOGRAM + 3))" | sed 's/^/# /'
 fi

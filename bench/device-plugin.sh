@@ -16,7 +16,7 @@ if [ ! -d "$MOD/target/test-classes/io/daxtier/agent/plugin/bench" ]; then
   exit 2
 fi
 CP_FILE="$MOD/target/bench-classpath.txt"
-if [ ! -s "$CP_FILE" ] || [ "$MOD/pom.xml" -nt "$CP_FILE" ]; then
+if [ ! -s "$CP_FILE" ] || [ -n "$(find "$ROOT" -name pom.xml -not -path "*/target/*" -newer "$CP_FILE")" ]; then
   if ! mvn -B -q -o -Dstyle.color=never -f "$MOD/pom.xml" dependency:build-classpath \
     -Dmdep.includeScope=test -Dmdep.outputFile="$CP_FILE" >"$MOD/target/bench-classpath.log" 2>&1; then
     cat "$MOD/target/bench-classpath.log" >&2

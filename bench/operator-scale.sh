@@ -13,7 +13,7 @@ if [[ ! -f "$mod/target/test-classes/io/daxtier/sandbox/OperatorScaleBench.class
   exit 2
 fi
 cpfile="$mod/target/bench.classpath"
-if [[ ! -s "$cpfile" || "$mod/pom.xml" -nt "$cpfile" ]]; then
+if [[ ! -s "$cpfile" || -n "$(find "$root" -name pom.xml -not -path "*/target/*" -newer "$cpfile")" ]]; then
   (cd "$root" && mvn -B -q -pl sandbox org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
     -Dmdep.includeScope=test -Dmdep.outputFile="$cpfile" >/dev/null)
 fi
