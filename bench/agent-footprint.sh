@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Agent footprint: seconds from process start to kubelet registration, and resident memory after
 # 30 s, for `daxtier-agent run --pool-file` on a simulated node with a stand-in kubelet (its own
-# process). Targets (design-brief §6): register_s <= 2, rss_mib <= 80.
+# process), serving /healthz, /readyz and /metrics as the image does (on a free port). Targets (design-brief §6): register_s <= 2, rss_mib <= 80.
 #
 # Build first:  mvn -B -q install -DskipTests
 # Run:          bench/agent-footprint.sh [settle_seconds=30]
@@ -57,7 +57,7 @@ grep -q '^ready' "$WORK/kubelet.log" || { cat "$WORK/kubelet.log" >&2; exit 1; }
 echo "host: $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg)"
 start_ms=$(date +%s%3N)
 java @"$JVM_OPTIONS" "${EXTRA[@]}" -XX:SharedArchiveFile="$JSA" -Xshare:auto -jar "$JAR" --simulate "$NODE" run \
-  --pool-file "$POOL" --kubelet-dir "$WORK/kubelet" --metrics-port -1 --interval 10s \
+  --pool-file "$POOL" --kubelet-dir "$WORK/kubelet" --metrics-port 0 --interval 10s \
   > "$WORK/agent.log" 2>&1 &
 AGENT=$!
 for _ in $(seq 1 600); do grep -q '^devices' "$WORK/kubelet.log" && break; sleep 0.05; done
