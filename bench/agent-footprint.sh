@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Agent footprint: seconds from process start to kubelet registration, and resident memory after
 # 30 s, for `daxtier-agent run --pool-file` on a simulated node with a stand-in kubelet (its own
-# process), serving /healthz, /readyz and /metrics as the image does (on a free port). Targets (design-brief §6): register_s <= 2, rss_mib <= 80.
+# process), serving /healthz, /readyz and /metrics as the image does (on a free port).
+# Targets (design-brief §6): register_s <= 2, rss_mib <= 80.
 #
 # Build first:  mvn -B -q install -DskipTests
 # Run:          bench/agent-footprint.sh [settle_seconds=30]
@@ -74,15 +75,16 @@ awk '/^Rss(Anon|File|Shmem)/{printf "# %s %.1f MiB\n", $1, $2 / 1024}' "/proc/$A
 awk '/^[0-9a-f]+-[0-9a-f]+ /{name = (NF >= 6 ? $6 : "[anon]")} /^Rss:/{rss[name] += $2}
   END {for (n in rss) if (rss[n] >= 1024) printf "# %7.1f MiB %s\n", rss[n] / 1024, n}' \
   "/proc/$AGENT/smaps" | sort -k2 -rn | head -n 12
-# With AGENT_JAVA_OPTS=-XX:NativeMemoryTracking=summary, the JVM's own account (committed, by area).
-echo "# threads: $(for t in /proc/"$AGENT"/task/*; do cat "$t/comm"; done | sort | uniq -c | awk '{printf "%s%s ", $2, ($1 > 1 ? "×" $1 : "")}')"
+# AGENT_HISTOGRAM=N: the top N classes on the heap.
 if [[ -n "${AGENT_HISTOGRAM:-}" ]]; then
   jcmd "$AGENT" GC.class_histogram | head -n "$((AGENT_HISTOGRAM + 3))" | sed 's/^/# /'
 fi
+# With AGENT_JAVA_OPTS=-XX:NativeMemoryTracking=summary, the JVM's own account (committed, by area).
 if [[ "$FLAGS" == *NativeMemoryTracking* ]]; then
   jcmd "$AGENT" VM.native_memory summary | sed -n 's/^-  *\([A-Za-z ]*\) (reserved=[0-9]*KB, committed=\([0-9]*\)KB).*/# NMT \1 \2 KB/p'
 fi
 threads=$(awk '/^Threads/{print $2}' "/proc/$AGENT/status")
-echo "agent threads=$threads MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-} flags: $FLAGS"
+names=$(for t in /proc/"$AGENT"/task/*; do cat "$t/comm"; done | sort | uniq -c | awk '{printf "%s%s ", $2, ($1 > 1 ? "×" $1 : "")}')
+echo "agent threads=$threads (${names% }) MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-} flags: $FLAGS"
 awk -v s="$start_ms" -v r="$reg_ms" -v k="$rss_kb" -v d="${devices:-0}" \
   'BEGIN { printf "register_s=%.2f rss_mib=%.1f devices=%d\n", (r - s) / 1000, k / 1024, d }'

@@ -19,7 +19,7 @@ options=$1 jar=$2 archive=$3 nodes=$4
 work=$(mktemp -d "${TMPDIR:-/tmp}/daxtier-cds.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 # shellcheck disable=SC2086
-java @"$options" ${CDS_JAVA_OPTS:-} -Xshare:auto -XX:DumpLoadedClassList="$work/classes.lst" \
+java @"$options" ${CDS_JAVA_OPTS:-} -XX:DumpLoadedClassList="$work/classes.lst" \
   -jar "$jar" --simulate "$nodes/qemu-nvdimm.yaml" run --pool-file "$nodes/pool-pmem-tier.yaml" \
   --kubelet-dir "$work/kubelet" --metrics-port 0 --cds-training > "$work/training.log" 2>&1 \
   || { tail -n 30 "$work/training.log" >&2; exit 1; }

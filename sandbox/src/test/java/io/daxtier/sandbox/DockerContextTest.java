@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -66,6 +65,6 @@ class DockerContextTest {
     assertThat(included(rules, "a/b.jar")).isTrue();
     assertThat(included(rules, "c/d/e")).isTrue();
     assertThat(included(rules, "a/other")).isFalse();
-    assertThat(Stream.of("x", "a").anyMatch(p -> included(rules, p))).isFalse();
+    assertThat(included(rules, "x")).isFalse();
   }
 }
