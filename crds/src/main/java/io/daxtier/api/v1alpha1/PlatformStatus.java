@@ -24,6 +24,11 @@ public class PlatformStatus {
   @JsonPropertyDescription("The kernel's auto_online_blocks policy for hot-added memory.")
   public String autoOnlineBlocks;
 
+  @JsonPropertyDescription(
+      "Whether hot-added memory comes online by itself (the kernel's policy or a udev rule),"
+          + " where that comes from, and what the agent does about it.")
+  public AutoOnlineStatus autoOnline;
+
   @JsonPropertyDescription("Whether the kernel demotes cold pages to slower tiers.")
   public Boolean demotionEnabled;
 
@@ -32,6 +37,40 @@ public class PlatformStatus {
 
   @JsonPropertyDescription("Machine-check recovery of the CPUs, and the evidence.")
   public MachineCheckRecovery machineCheckRecovery;
+
+  /** Who onlines kmem's memory blocks when they are added. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class AutoOnlineStatus {
+    @JsonPropertyDescription(
+        "auto_online_blocks: offline, online, online_kernel or online_movable.")
+    public String policy;
+
+    @JsonPropertyDescription(
+        "Where the behaviour comes from: the kernel command line (memhp_default_state=), the"
+            + " kernel build default, a run-time write, a udev rule.")
+    public String source;
+
+    @JsonPropertyDescription("What it does to hot-added memory, in words.")
+    public String effect;
+
+    @JsonPropertyDescription("The build default read from the kernel config, when readable.")
+    public String buildDefault;
+
+    @JsonPropertyDescription("memhp_default_state= on the kernel command line, when present.")
+    public String commandLine;
+
+    @JsonPropertyDescription("memory_hotplug.online_policy: contig-zones or auto-movable.")
+    public String onlinePolicy;
+
+    @JsonPropertyDescription("udev rule files that online memory blocks.")
+    public List<String> udevRules;
+
+    @JsonPropertyDescription(
+        "Respect (block a pool whose zone the kernel would not pick, naming the fixes) or Manage"
+            + " (the agent switches auto_online_blocks to offline for each conversion and"
+            + " restores it right after).")
+    public String agentPolicy;
+  }
 
   /** Whether consuming poison is survivable on this node's CPUs. */
   @JsonInclude(JsonInclude.Include.NON_NULL)

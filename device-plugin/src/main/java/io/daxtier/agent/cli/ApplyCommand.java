@@ -8,7 +8,6 @@ import io.daxtier.api.v1alpha1.DevicePhase;
 import io.daxtier.api.v1alpha1.NodePoolStatus;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -61,7 +60,7 @@ final class ApplyCommand implements Callable<Integer> {
     if (pre != 0) {
       return pre;
     }
-    NodeReconciler agent = new NodeReconciler(k, main.ndctl(), Clock.systemUTC());
+    NodeReconciler agent = main.reconciler();
     pre = Preflight.platform(k, agent.inventory(), desired.pools(), err);
     if (pre != 0) {
       return pre;

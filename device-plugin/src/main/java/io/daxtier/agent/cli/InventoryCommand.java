@@ -3,12 +3,10 @@ package io.daxtier.agent.cli;
 import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.model.Inventory;
 import io.daxtier.agent.model.Sizes;
-import io.daxtier.agent.reconcile.NodeReconciler;
 import io.daxtier.agent.reconcile.PassResult;
 import io.daxtier.api.v1alpha1.DeviceStatus;
 import io.daxtier.api.v1alpha1.NumaNodeStatus;
 import java.io.PrintWriter;
-import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,8 +38,7 @@ final class InventoryCommand implements Callable<Integer> {
     if (pre != 0) {
       return pre;
     }
-    PassResult view =
-        new NodeReconciler(k, main.ndctl(), Clock.systemUTC()).dryRun(List.of(), null);
+    PassResult view = main.reconciler().dryRun(List.of(), null);
     Inventory inv = view.before();
     if (json) {
       Map<String, Object> doc = new LinkedHashMap<>();
@@ -69,6 +66,11 @@ final class InventoryCommand implements Callable<Integer> {
         Sizes.format(p.memoryBlockSize),
         p.autoOnlineBlocks,
         p.demotionEnabled);
+    if (p.autoOnline != null) {
+      out.printf(
+          "hot-added memory: %s (%s; agent: %s)%n",
+          p.autoOnline.effect, p.autoOnline.source, p.autoOnline.agentPolicy);
+    }
     out.printf("machine-check recovery: %s%n", p.machineCheckRecovery.capability);
     p.machineCheckRecovery.evidence.forEach(e -> out.println("  - " + e));
     out.printf(

@@ -1,5 +1,6 @@
 package io.daxtier.agent.cli;
 
+import io.daxtier.agent.kernel.FaultInjection;
 import io.daxtier.agent.kernel.HostKernel;
 import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.kernel.sim.SimNodeLoader;
@@ -7,10 +8,13 @@ import io.daxtier.agent.kernel.sim.SimulatedKernel;
 import io.daxtier.agent.ndctl.Ndctl;
 import io.daxtier.agent.ndctl.ProcessNdctl;
 import io.daxtier.agent.ndctl.SimulatedNdctl;
+import io.daxtier.agent.reconcile.NodeReconciler;
+import io.daxtier.agent.record.NodeRecord;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.function.IntSupplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -38,7 +42,34 @@ public final class Main implements Runnable {
       description = "Run on the simulated kernel described by FILE (docs/simulated-node.md).")
   Path simulate;
 
+  @Option(
+      names = "--state-dir",
+      paramLabel = "DIR",
+      description =
+          "Where the agent keeps its durable node record (default /var/lib/daxtier; under --root"
+              + " DIR: DIR/var/lib/daxtier; in memory with --simulate unless given).")
+  Path stateDir;
+
+  /** What the agent does on a kernel that onlines hot-added memory itself. */
+  enum HotplugPolicy {
+    /** Block pools whose zone the kernel would not pick, naming the fixes. */
+    Respect,
+    /** Switch auto_online_blocks to offline around each conversion and restore it right after. */
+    Manage
+  }
+
+  @Option(
+      names = "--hotplug-policy",
+      paramLabel = "POLICY",
+      description =
+          "Respect (default): on a kernel that onlines hot-added memory itself, block a pool whose"
+              + " zone it would not pick and name the fixes. Manage: switch auto_online_blocks to"
+              + " offline for each conversion and restore it right after (the previous value is"
+              + " kept in the state directory, restored on the next start if the agent dies).")
+  HotplugPolicy hotplugPolicy = HotplugPolicy.Respect;
+
   private IntSupplier euid = Main::effectiveUid;
+  private NodeRecord record;
   private Kernel kernel;
   private Ndctl ndctl;
 
@@ -55,11 +86,32 @@ public final class Main implements Runnable {
         kernel = sim;
         ndctl = new SimulatedNdctl(sim);
       } else {
-        kernel = new HostKernel(root);
+        kernel = FaultInjection.wrap(new HostKernel(root), System.getenv(FaultInjection.ENV));
         ndctl = new ProcessNdctl();
       }
     }
     return kernel;
+  }
+
+  /** The node record: {@code --state-dir}, or the default for the kernel in use. */
+  NodeRecord record() {
+    if (record == null) {
+      if (stateDir != null) {
+        record = NodeRecord.open(stateDir);
+      } else if (simulated() || kernel instanceof SimulatedKernel) {
+        record = NodeRecord.inMemory();
+      } else {
+        String rel = NodeRecord.DEFAULT_DIR.toString().substring(1);
+        record = NodeRecord.open(root.resolve(rel));
+      }
+    }
+    return record;
+  }
+
+  /** One reconciler with the agent's settings (record, hotplug policy). */
+  NodeReconciler reconciler() throws IOException {
+    return new NodeReconciler(
+        kernel(), ndctl(), Clock.systemUTC(), record(), hotplugPolicy == HotplugPolicy.Manage);
   }
 
   Ndctl ndctl() throws IOException {
@@ -81,6 +133,12 @@ public final class Main implements Runnable {
 
   /** Injects the kernel, ndctl and uid (tests). */
   public Main with(Kernel k, Ndctl n, IntSupplier uid) {
+    return with(k, n, uid, null);
+  }
+
+  /** Injects the kernel, ndctl, uid and node record (tests; null: the default record). */
+  public Main with(Kernel k, Ndctl n, IntSupplier uid, NodeRecord r) {
+    this.record = r;
     this.kernel = k;
     this.ndctl = n;
     this.euid = uid;

@@ -163,7 +163,7 @@ final class RunCommand implements Callable<Integer> {
     if (pre != 0) {
       return pre;
     }
-    NodeReconciler reconciler = new NodeReconciler(k, main.ndctl(), Clock.systemUTC());
+    NodeReconciler reconciler = main.reconciler();
     pre =
         Preflight.platform(
             k,

@@ -62,6 +62,20 @@ final class DeviceSysfs {
     return kernel.readTrimmed(KernelPaths.block(block) + "/state").orElse("unknown");
   }
 
+  /**
+   * Whether nothing uses a node's memory: MemTotal − MemFree within {@link #UNUSED_SLACK} (the
+   * kernel's own per-node structures) or one percent of the node, whichever is larger.
+   */
+  static boolean unused(Kernel kernel, int node) {
+    var info =
+        SysfsFormats.parseMeminfo(kernel.read(KernelPaths.node(node) + "/meminfo").orElse(null));
+    long total = info.getOrDefault("MemTotal", 0L);
+    Long free = info.get("MemFree");
+    return free != null && total - free <= Math.max(UNUSED_SLACK, total / 100);
+  }
+
+  static final long UNUSED_SLACK = 8 * Sizes.MIB;
+
   /** A node's MemTotal in bytes, 0 while the node has no sysfs directory. */
   static long memTotal(Kernel kernel, int node) {
     return SysfsFormats.parseMeminfo(kernel.read(KernelPaths.node(node) + "/meminfo").orElse(null))

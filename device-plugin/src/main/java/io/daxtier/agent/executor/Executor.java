@@ -40,6 +40,7 @@ public final class Executor {
   private final Ndctl ndctl;
   private final Duration scrubTimeout;
   private final Duration overwriteTimeout;
+  private final HotplugSwitch hotplug;
   private Inventory current;
   private final Set<String> overwritten = new HashSet<>();
 
@@ -48,6 +49,20 @@ public final class Executor {
   }
 
   public Executor(Kernel kernel, Ndctl ndctl, Duration scrubTimeout, Duration overwriteTimeout) {
+    this(kernel, ndctl, scrubTimeout, overwriteTimeout, null);
+  }
+
+  /**
+   * @param hotplug the switch of auto_online_blocks when the agent manages it for its conversions,
+   *     else null (the kernel's policy is respected)
+   */
+  public Executor(
+      Kernel kernel,
+      Ndctl ndctl,
+      Duration scrubTimeout,
+      Duration overwriteTimeout,
+      HotplugSwitch hotplug) {
+    this.hotplug = hotplug;
     this.kernel = kernel;
     this.ndctl = ndctl;
     this.scrubTimeout = scrubTimeout;
@@ -178,7 +193,7 @@ public final class Executor {
    */
   private void convert(DaxDevice d, List<Step> steps, List<String> notes) throws StepFailure {
     try {
-      KmemConversion.prepare(kernel, d, steps).run(notes);
+      KmemConversion.prepare(kernel, d, steps, hotplug).run(notes);
     } catch (StepFailure f) {
       if (!(f.outcome() instanceof Outcome.Failed refused)
           || !refused.reason().equals(KmemConversion.REFUSED)) {

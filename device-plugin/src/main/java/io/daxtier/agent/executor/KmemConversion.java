@@ -52,6 +52,8 @@ final class KmemConversion {
   private final long blockSize;
   private final long memBefore;
   private final boolean statesAfterBind;
+  private final HotplugSwitch hotplug;
+  private final String switchFrom;
   private long[] blocks;
   private String[] statePaths;
 
@@ -64,7 +66,9 @@ final class KmemConversion {
       long blockSize,
       long memBefore,
       boolean statesAfterBind,
-      long[] blocks) {
+      long[] blocks,
+      HotplugSwitch hotplug,
+      String switchFrom) {
     this.kernel = kernel;
     this.d = d;
     this.unbind = unbind;
@@ -74,6 +78,8 @@ final class KmemConversion {
     this.blockSize = blockSize;
     this.memBefore = memBefore;
     this.statesAfterBind = statesAfterBind;
+    this.hotplug = hotplug;
+    this.switchFrom = switchFrom;
     use(blocks);
   }
 
@@ -84,8 +90,14 @@ final class KmemConversion {
         || s instanceof Step.OnlineBlocks;
   }
 
-  /** Reads what the conversion needs and decides its writes; writes nothing. */
-  static KmemConversion prepare(Kernel kernel, DaxDevice d, List<Step> steps) throws StepFailure {
+  /**
+   * Reads what the conversion needs and decides its writes; writes nothing.
+   *
+   * @param hotplug the agent's switch of auto_online_blocks when it manages the policy ({@code
+   *     --hotplug-policy Manage}), else null: the kernel's policy is then respected
+   */
+  static KmemConversion prepare(Kernel kernel, DaxDevice d, List<Step> steps, HotplugSwitch hotplug)
+      throws StepFailure {
     boolean wantUnbind = false;
     boolean wantBind = false;
     Step.OnlineBlocks online = null;
@@ -110,7 +122,8 @@ final class KmemConversion {
       throw new StepFailure(new Outcome.Failed("KmemMissing", "kmem driver not available"));
     }
     if (online == null) {
-      return new KmemConversion(kernel, d, unbind, bind, null, 0, 0, false, new long[0]);
+      return new KmemConversion(
+          kernel, d, unbind, bind, null, 0, 0, false, new long[0], null, null);
     }
     long bs = DeviceSysfs.blockSize(kernel);
     long[] blocks = bs == 0 ? new long[0] : d.blocks(bs);
@@ -122,14 +135,21 @@ final class KmemConversion {
               d.name() + " holds no whole memory block (block_size_bytes " + bs + ")"));
     }
     boolean statesAfterBind = false;
+    String switchFrom = null;
     if (KernelPaths.KMEM.equals(drv)) {
       blocks = offlineOnly(kernel, blocks); // resuming: the blocks exist, write only offline ones
     } else if (bind) {
       String auto = kernel.readTrimmed(KernelPaths.AUTO_ONLINE).orElse("offline");
-      statesAfterBind = !auto.isEmpty() && !auto.equals("offline"); // the kernel onlines them
+      boolean kernelOnlines = !auto.isEmpty() && !auto.equals("offline");
+      if (kernelOnlines && hotplug != null) {
+        switchFrom = auto; // offline for the bind, then back
+      } else {
+        statesAfterBind = kernelOnlines; // the kernel onlines them
+      }
     }
     long before = DeviceSysfs.memTotal(kernel, online.targetNode());
-    return new KmemConversion(kernel, d, unbind, bind, online, bs, before, statesAfterBind, blocks);
+    return new KmemConversion(
+        kernel, d, unbind, bind, online, bs, before, statesAfterBind, blocks, hotplug, switchFrom);
   }
 
   private void use(long[] ids) {
@@ -153,18 +173,27 @@ final class KmemConversion {
 
   /** The writes, then the checks; a refusal the conversion cannot absorb ends the device. */
   void run(List<String> notes) throws StepFailure {
-    if (unbind) {
-      kernel.write(UNBIND, d.name());
+    if (switchFrom != null) {
+      hotplug.switchOff(d.name(), switchFrom);
     }
-    if (bind) {
-      try {
-        // new_id adds the id and calls driver_attach(): this alone binds (real-kernel-notes (3)).
-        kernel.write(NEW_ID, d.name());
-      } catch (KernelException e) {
-        if (e.errno() != Errno.EEXIST) {
-          throw e;
+    try {
+      if (unbind) {
+        kernel.write(UNBIND, d.name());
+      }
+      if (bind) {
+        try {
+          // new_id adds the id and calls driver_attach(): this alone binds (real-kernel-notes (3)).
+          kernel.write(NEW_ID, d.name());
+        } catch (KernelException e) {
+          if (e.errno() != Errno.EEXIST) {
+            throw e;
+          }
+          attachKmem(); // the id is there from an earlier, interrupted pass
         }
-        attachKmem(); // the id is there from an earlier, interrupted pass
+      }
+    } finally {
+      if (switchFrom != null) {
+        hotplug.restore(notes); // the policy applies when memory is added: the bind is over
       }
     }
     if (online == null) {
@@ -188,7 +217,13 @@ final class KmemConversion {
           poisoned.add(blocks[i]); // the kernel refuses blocks holding hwpoisoned pages (>= 6.1)
         } else if (e.errno() == Errno.EINVAL
             && DeviceSysfs.state(kernel, blocks[i]).equals("online")) {
-          continue; // already online: onlined by the kernel or another tool meanwhile
+          // already online: onlined by the kernel, a udev rule or another tool meanwhile
+          if (!statesAfterBind && bind) {
+            onlinedBySomeoneElse(notes);
+          }
+          if (hotplug != null && reonline(blocks[i])) {
+            onlined.add(blocks[i]);
+          }
         } else if (e.errno() == Errno.ENOENT && !listed) {
           listed = true;
           attachKmem();
@@ -200,6 +235,65 @@ final class KmemConversion {
       }
     }
     verify(onlined, poisoned, notes);
+  }
+
+  private boolean udevNoted;
+
+  /** Blocks came online after a bind the agent expected to leave them offline: a udev rule. */
+  private void onlinedBySomeoneElse(List<String> notes) {
+    if (udevNoted) {
+      return;
+    }
+    udevNoted = true;
+    notes.add(
+        "AutoOnlinedByUdev: "
+            + d.name()
+            + "'s blocks came online by themselves right after the bind (auto_online_blocks is"
+            + " offline): a udev rule onlines hot-added memory");
+    if (hotplug != null) {
+      try {
+        hotplug
+            .record()
+            .recordUdevOnline(
+                new io.daxtier.agent.record.NodeRecord.UdevOnline(
+                    d.name(), java.time.Instant.now().toString()));
+      } catch (java.io.IOException e) {
+        notes.add("StateNotDurable: " + e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * A block the kernel or a udev rule onlined into another zone than the pool's: offlined and
+   * onlined again into the pool's zone, only while nothing uses the node's memory; the kernel's
+   * refusal to offline (EBUSY: pages it cannot migrate) ends it, nothing is forced. False when the
+   * block already is in the pool's zone.
+   */
+  private boolean reonline(long block) throws StepFailure {
+    String zones = kernel.readTrimmed(KernelPaths.block(block) + "/valid_zones").orElse("");
+    if (zones.startsWith(online.zone().name())) {
+      return false;
+    }
+    String where =
+        "memory" + block + " was onlined into " + zones + " by the kernel or a udev rule";
+    if (!DeviceSysfs.unused(kernel, online.targetNode())) {
+      throw new StepFailure(
+          new Outcome.Blocked(
+              "AutoOnlineZone",
+              where
+                  + "; node"
+                  + online.targetNode()
+                  + "'s memory is in use, so it is left as it is (not forced)"));
+    }
+    try {
+      kernel.write(KernelPaths.block(block) + "/state", "offline");
+    } catch (KernelException e) {
+      throw new StepFailure(
+          new Outcome.Blocked(
+              "AutoOnlineZone", where + "; the kernel refused to offline it: " + e.errno()));
+    }
+    kernel.write(KernelPaths.block(block) + "/state", how);
+    return true;
   }
 
   /**

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,9 +34,24 @@ public final class InventoryReader {
   private final Kernel kernel;
   private final MachineCheckProbe mce;
 
+  private final HotplugProbe hotplug;
+  private final BooleanSupplier udevObserved;
+  private final boolean managed;
+
   public InventoryReader(Kernel kernel) {
+    this(kernel, () -> false, false);
+  }
+
+  /**
+   * @param udevObserved whether the node record says blocks came online by themselves after a bind
+   * @param managed whether the agent manages {@code auto_online_blocks} for its conversions
+   */
+  public InventoryReader(Kernel kernel, BooleanSupplier udevObserved, boolean managed) {
     this.kernel = kernel;
     this.mce = new MachineCheckProbe(kernel);
+    this.hotplug = new HotplugProbe(kernel);
+    this.udevObserved = udevObserved;
+    this.managed = managed;
   }
 
   public Inventory read() {
@@ -43,13 +59,14 @@ public final class InventoryReader {
     List<DaxDevice> devices =
         devices(classModel.isEmpty() ? KernelPaths.DAX_DEVICES : KernelPaths.DAX_CLASS);
     long blockSize = kernel.readTrimmed(KernelPaths.BLOCK_SIZE).map(Sizes::parseHex).orElse(0L);
+    String release = kernel.readTrimmed(KernelPaths.OSRELEASE).orElse("unknown");
     Platform platform =
         new Platform(
-            kernel.readTrimmed(KernelPaths.OSRELEASE).orElse("unknown"),
+            release,
             busModel(classModel),
             kernel.exists(KernelPaths.DAX_DRIVERS + "/" + KernelPaths.KMEM),
             blockSize,
-            kernel.readTrimmed(KernelPaths.AUTO_ONLINE).orElse(null),
+            hotplug.probe(release, udevObserved.getAsBoolean(), managed),
             kernel
                 .readTrimmed(KernelPaths.DEMOTION)
                 .map(v -> v.equals("true") || v.equals("1"))

@@ -45,6 +45,15 @@ public final class HostKernel implements Kernel {
   }
 
   @Override
+  public Optional<byte[]> readBytes(String path) {
+    try {
+      return Optional.of(Files.readAllBytes(host(path)));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
   public void write(String path, String value) {
     // One write(2) of the whole value without O_CREAT or O_TRUNC: sysfs stores act per write.
     try (FileChannel ch = FileChannel.open(host(path), StandardOpenOption.WRITE)) {

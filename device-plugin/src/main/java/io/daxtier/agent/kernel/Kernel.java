@@ -30,6 +30,11 @@ public interface Kernel {
   /** Bytes read at an offset (MSR reads through {@code /dev/cpu/N/msr}); empty when unreadable. */
   Optional<byte[]> readAt(String path, long offset, int length);
 
+  /** The whole file as bytes (binary files such as {@code /proc/config.gz}), or empty. */
+  default Optional<byte[]> readBytes(String path) {
+    return read(path).map(s -> s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+  }
+
   /** Loads a kernel module ({@code modprobe}); true when it is loaded afterwards. */
   boolean loadModule(String name);
 

@@ -11,6 +11,8 @@ public final class KernelPaths {
   public static final String MEMORY = "/sys/devices/system/memory";
   public static final String BLOCK_SIZE = MEMORY + "/block_size_bytes";
   public static final String AUTO_ONLINE = MEMORY + "/auto_online_blocks";
+  public static final String ONLINE_POLICY = "/sys/module/memory_hotplug/parameters/online_policy";
+  public static final String CONFIG_GZ = "/proc/config.gz";
   public static final String HARD_OFFLINE_PAGE = MEMORY + "/hard_offline_page";
   public static final String NODES = "/sys/devices/system/node";
   public static final String MEMORY_TIERS = "/sys/devices/virtual/memory_tiering";

@@ -8,15 +8,13 @@ public record Platform(
     DaxBusModel busModel,
     boolean kmemAvailable,
     long blockSize,
-    String autoOnlineBlocks,
+    AutoOnline autoOnline,
     Boolean demotionEnabled,
     long hardwareCorruptedBytes,
     McRecovery mcRecovery) {
 
-  /** Whether binding kmem leaves the new blocks offline (so the agent chooses the zone). */
-  public boolean autoOnlineOff() {
-    return autoOnlineBlocks == null
-        || autoOnlineBlocks.isBlank()
-        || autoOnlineBlocks.equals("offline");
+  /** {@code auto_online_blocks} as read (null when unreadable). */
+  public String autoOnlineBlocks() {
+    return autoOnline.policy();
   }
 }

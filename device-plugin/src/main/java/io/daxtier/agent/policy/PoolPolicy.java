@@ -1,5 +1,6 @@
 package io.daxtier.agent.policy;
 
+import io.daxtier.agent.model.AutoOnline;
 import io.daxtier.agent.model.DaxDevice;
 import io.daxtier.agent.model.Dimm;
 import io.daxtier.agent.model.Inventory;
@@ -241,21 +242,9 @@ public final class PoolPolicy {
               + ": the kernel's kmem driver rejects a DAX region with an invalid node"
               + " (the firmware gave the range no proximity domain)");
     }
-    String auto = inv.platform().autoOnlineBlocks();
-    if (d.mode() != DeviceMode.SYSTEM_RAM && !inv.platform().autoOnlineOff()) {
-      Zone autoZone = auto.equals("online_movable") ? Zone.Movable : Zone.Normal;
-      if (autoZone != zone) {
-        return new Decision.Block(
-            Rule.AutoOnlineConflict,
-            "auto_online_blocks="
-                + auto
-                + " would online into "
-                + autoZone
-                + ", pool asks "
-                + zone);
-      }
-      warnings.add(
-          "AutoOnline: auto_online_blocks=" + auto + ", the kernel onlines the blocks itself");
+    Optional<Decision.Block> auto = autoOnlineGate(inv.platform().autoOnline(), d, zone, warnings);
+    if (auto.isPresent()) {
+      return auto.get();
     }
     PolicySpec policy = policy(spec);
     Optional<Decision.Block> dimm = dimmGate(inv, d, policy, warnings);
@@ -283,6 +272,38 @@ public final class PoolPolicy {
     }
     return new Decision.Convert(
         PoolMode.SystemRam, zone, gate.scrub(), gate.clear(), gate.maxBad(), warnings);
+  }
+
+  /**
+   * A kernel (or udev rule) that onlines kmem's blocks itself picks their zone. When that is not
+   * the pool's zone, the conversion is blocked with the fixes named, unless the agent manages the
+   * policy: it then switches auto_online_blocks to offline around the bind, and re-onlines blocks a
+   * udev rule put in the wrong zone while nothing uses them.
+   */
+  static Optional<Decision.Block> autoOnlineGate(
+      AutoOnline a, DaxDevice d, Zone zone, List<String> warnings) {
+    if (d.mode() == DeviceMode.SYSTEM_RAM || !(a.kernelOnlines() || a.udevOnlines())) {
+      return Optional.empty();
+    }
+    Zone picked = a.udevOnlines() ? Zone.Normal : a.kernelZone();
+    if (picked == zone) {
+      warnings.add("AutoOnline: " + a.effect() + " (" + a.source() + ")");
+      return Optional.empty();
+    }
+    if (a.managed()) {
+      warnings.add(
+          "AutoOnline: "
+              + a.effect()
+              + " ("
+              + a.source()
+              + "); managed: auto_online_blocks is switched to offline for the conversion and"
+              + " restored right after");
+      return Optional.empty();
+    }
+    return Optional.of(
+        new Decision.Block(
+            Rule.AutoOnlineConflict,
+            a.effect() + " (" + a.source() + "), the pool asks " + zone + ": " + a.remedies()));
   }
 
   private static PolicySpec policy(PmemPoolSpec spec) {

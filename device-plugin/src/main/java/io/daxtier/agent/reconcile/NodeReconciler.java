@@ -3,6 +3,7 @@ package io.daxtier.agent.reconcile;
 import io.daxtier.agent.executor.DeviceOutcome;
 import io.daxtier.agent.executor.ExecutionReport;
 import io.daxtier.agent.executor.Executor;
+import io.daxtier.agent.executor.HotplugSwitch;
 import io.daxtier.agent.executor.Outcome;
 import io.daxtier.agent.inventory.InventoryReader;
 import io.daxtier.agent.kernel.Kernel;
@@ -18,6 +19,7 @@ import io.daxtier.agent.policy.Decision;
 import io.daxtier.agent.policy.DeviceDecision;
 import io.daxtier.agent.policy.History;
 import io.daxtier.agent.policy.PoolPolicy;
+import io.daxtier.agent.record.NodeRecord;
 import io.daxtier.agent.state.NodeState;
 import io.daxtier.agent.state.NodeStateBuilder;
 import io.daxtier.api.v1alpha1.NodePool;
@@ -31,6 +33,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -51,15 +54,47 @@ public final class NodeReconciler {
   private final InventoryReader reader;
   private final Executor executor;
   private final PoisonWatcher poison;
+  private final HotplugSwitch hotplug;
   private History history = History.empty();
+  private boolean recovered;
 
   public NodeReconciler(Kernel kernel, Ndctl ndctl, Clock clock) {
+    this(kernel, ndctl, clock, NodeRecord.inMemory(), false);
+  }
+
+  /**
+   * @param record the node's durable record (state directory)
+   * @param manageHotplug whether the agent switches auto_online_blocks to offline around its
+   *     conversions on a kernel that onlines hot-added memory itself ({@code --hotplug-policy
+   *     Manage}); otherwise such a kernel blocks pools whose zone it would not pick
+   */
+  public NodeReconciler(
+      Kernel kernel, Ndctl ndctl, Clock clock, NodeRecord record, boolean manageHotplug) {
     this.kernel = kernel;
     this.ndctl = ndctl;
     this.clock = clock;
-    this.reader = new InventoryReader(kernel);
-    this.executor = new Executor(kernel, ndctl, Duration.ofMinutes(30));
+    this.hotplug = new HotplugSwitch(kernel, record, clock);
+    this.reader = new InventoryReader(kernel, () -> record.udevOnline().isPresent(), manageHotplug);
+    this.executor =
+        new Executor(
+            kernel,
+            ndctl,
+            Duration.ofMinutes(30),
+            Duration.ofHours(12),
+            manageHotplug ? hotplug : null);
     this.poison = new PoisonWatcher(kernel);
+  }
+
+  /**
+   * Puts back what an agent killed in the middle of a conversion left switched (the record says
+   * so), whatever this agent's own settings; once per process, before its first pass writes.
+   */
+  public Optional<String> recover() {
+    if (recovered) {
+      return Optional.empty();
+    }
+    recovered = true;
+    return hotplug.recover();
   }
 
   public History history() {
@@ -86,6 +121,7 @@ public final class NodeReconciler {
 
   /** Converges the node to the pools (in precedence order) and reports the result. */
   public PassResult reconcile(List<NodePool> pools, Long generation) {
+    recover();
     Instant now = clock.instant();
     boolean wantsKmem =
         pools.stream()

@@ -1,5 +1,6 @@
 package io.daxtier.agent.reconcile;
 
+import io.daxtier.agent.model.AutoOnline;
 import io.daxtier.agent.model.DaxDevice;
 import io.daxtier.agent.model.Dimm;
 import io.daxtier.agent.model.Inventory;
@@ -137,6 +138,17 @@ public final class StatusBuilder {
     ps.kmemAvailable = p.kmemAvailable();
     ps.memoryBlockSize = p.blockSize();
     ps.autoOnlineBlocks = p.autoOnlineBlocks();
+    AutoOnline a = p.autoOnline();
+    PlatformStatus.AutoOnlineStatus as = new PlatformStatus.AutoOnlineStatus();
+    as.policy = a.policy();
+    as.source = a.source().isEmpty() ? null : a.source();
+    as.effect = a.effect();
+    as.buildDefault = a.buildDefault();
+    as.commandLine = a.cmdline();
+    as.onlinePolicy = a.onlinePolicy();
+    as.udevRules = a.udevRules().isEmpty() ? null : new ArrayList<>(a.udevRules());
+    as.agentPolicy = a.managed() ? "Manage" : "Respect";
+    ps.autoOnline = as;
     ps.demotionEnabled = p.demotionEnabled();
     ps.hardwareCorruptedBytes = p.hardwareCorruptedBytes();
     PlatformStatus.MachineCheckRecovery m = new PlatformStatus.MachineCheckRecovery();

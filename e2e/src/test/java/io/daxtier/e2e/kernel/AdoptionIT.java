@@ -7,9 +7,16 @@ import io.daxtier.api.v1alpha1.ScrubMode;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Scenario 8: a device converted by daxctl beforehand is adopted: no sysfs write at all. */
+@ParameterizedClass(name = "[{0}]")
+@MethodSource("io.daxtier.e2e.kernel.RealKernel#kernels")
 class AdoptionIT {
+
+  @Parameter KernelImage kernel;
 
   @Test
   void deviceConvertedByDaxctlIsAdoptedNotRedone() throws Exception {
@@ -22,6 +29,7 @@ class AdoptionIT {
             });
     GuestRun run =
         AgentScenario.boot(
+            kernel,
             "adoption",
             """
             devdax_namespaces

@@ -38,26 +38,34 @@ final class AgentScenario {
    * Boots the pmem-server guest and runs {@code script}; each manifest (PmemPool or PmemNode) lands
    * in $OUT/NAME.yaml.
    */
-  static GuestRun boot(String name, String script, Map<String, ?> manifests)
+  static GuestRun boot(KernelImage kernel, String name, String script, Map<String, ?> manifests)
       throws IOException, InterruptedException {
-    return boot(name, GuestTopology.pmemServer(), script, manifests);
+    return boot(kernel, name, GuestTopology.pmemServer(), script, manifests);
   }
 
   /** As {@link #boot(String, String, Map)} on another topology. */
-  static GuestRun boot(String name, GuestTopology topology, String script, Map<String, ?> manifests)
+  static GuestRun boot(
+      KernelImage kernel,
+      String name,
+      GuestTopology topology,
+      String script,
+      Map<String, ?> manifests)
       throws IOException, InterruptedException {
     RealKernel.requireAgentJar();
-    return run(RealKernel.guest(topology, Duration.ofSeconds(420)), name, script, manifests);
+    return run(
+        RealKernel.guest(kernel, topology, Duration.ofSeconds(420)), name, script, manifests);
   }
 
   /**
    * Boots the pmem-server guest with nfit_test loadable ({@code load_nfit_test} in the script) and
    * runs {@code script}; the manifests land in $OUT as for {@link #boot(String, String, Map)}.
    */
-  static GuestRun bootNfitTest(String name, String script, Map<String, ?> manifests)
+  static GuestRun bootNfitTest(
+      KernelImage kernel, String name, String script, Map<String, ?> manifests)
       throws IOException, InterruptedException {
     RealKernel.requireAgentJar();
-    QemuGuest guest = RealKernel.nfitTestGuest(GuestTopology.pmemServer(), Duration.ofSeconds(900));
+    QemuGuest guest =
+        RealKernel.nfitTestGuest(kernel, GuestTopology.pmemServer(), Duration.ofSeconds(900));
     return run(guest, name, script, manifests);
   }
 

@@ -7,12 +7,19 @@ import io.daxtier.api.v1alpha1.PmemPool;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Scenario 2: a SystemRam pool applied with the agent ends with both devices in system-ram mode,
  * every block online in Movable, nodes 1 and 2 grown; re-applying writes nothing to sysfs.
  */
+@ParameterizedClass(name = "[{0}]")
+@MethodSource("io.daxtier.e2e.kernel.RealKernel#kernels")
 class ConvertIT {
+
+  @Parameter KernelImage kernel;
 
   @Test
   void applyConvertsAndOnlinesAndReapplyWritesNothing() throws Exception {
@@ -20,6 +27,7 @@ class ConvertIT {
         AgentScenario.pool("convert", s -> s.devices = selecting(List.of("dax0.0", "dax1.0")));
     GuestRun run =
         AgentScenario.boot(
+            kernel,
             "convert",
             """
             devdax_namespaces

@@ -12,7 +12,7 @@ import java.util.Map;
  * <pre>
  * java -cp e2e/target/test-classes io.daxtier.e2e.kernel.GuestMain \
  *     [--topology server|equal|labelled] [--timeout SECONDS] [--workdir DIR] [--env K=V]...
- *     [--nfit-test true] NAME SCRIPT
+ *     [--nfit-test true] [--kernel 6.1|6.12] NAME SCRIPT
  * </pre>
  *
  * Prints the run directory (the guest's $OUT); the script's exit code is in its {@code exit_code}.
@@ -28,6 +28,7 @@ public final class GuestMain {
     Path workDir = Path.of("target/kernel-run");
     Map<String, String> env = new HashMap<>();
     boolean nfitTest = false;
+    String kernelName = null;
     int i = 0;
     for (; i < args.length && args[i].startsWith("--"); i += 2) {
       String value = args[i + 1];
@@ -42,6 +43,7 @@ public final class GuestMain {
         case "--timeout" -> timeout = Duration.ofSeconds(Long.parseLong(value));
         case "--workdir" -> workDir = Path.of(value);
         case "--nfit-test" -> nfitTest = Boolean.parseBoolean(value);
+        case "--kernel" -> kernelName = value;
         case "--env" ->
             env.put(
                 value.substring(0, value.indexOf('=')), value.substring(value.indexOf('=') + 1));
@@ -52,7 +54,7 @@ public final class GuestMain {
       throw new IllegalArgumentException("usage: GuestMain [options] NAME SCRIPT");
     }
     KernelImage kernel =
-        KernelImage.cached()
+        (kernelName == null ? KernelImage.cached() : KernelImage.named(kernelName))
             .orElseThrow(
                 () ->
                     new IllegalStateException("no kernel cached: run .ci/install-kernel-deps.sh"));

@@ -6,14 +6,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Scenario 1: {@code inventory --json} agrees with ndctl and daxctl on the real kernel. */
+@ParameterizedClass(name = "[{0}]")
+@MethodSource("io.daxtier.e2e.kernel.RealKernel#kernels")
 class InventoryIT {
+
+  @Parameter KernelImage kernel;
 
   @Test
   void inventoryAgreesWithNdctlAndDaxctl() throws Exception {
     GuestRun run =
         AgentScenario.boot(
+            kernel,
             "inventory",
             """
             devdax_namespaces

@@ -22,20 +22,28 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The safety half on a real kernel: the kernel's NVDIMM test bus (nfit_test: ARS, error injection,
  * clear-errors, DIMM security, overwrite) next to QEMU's NVDIMMs, in one boot (nfit-safety.sh; the
  * security changes come last as only a reboot undoes them). Scenario numbers are the issue's.
  */
+@ParameterizedClass(name = "[{0}]")
+@MethodSource("io.daxtier.e2e.kernel.RealKernel#nfitTestKernels")
 class NfitTestSafetyIT {
+
+  /** The kernel of this class invocation (also handed to the boot method). */
+  @Parameter KernelImage kernelParameter;
 
   private static GuestRun run;
 
-  @BeforeAll
-  static void boot() throws Exception {
+  @BeforeParameterizedClassInvocation
+  static void boot(KernelImage kernel) throws Exception {
     Map<String, Object> manifests = new LinkedHashMap<>();
     manifests.put(
         "apply-a",
@@ -96,7 +104,7 @@ class NfitTestSafetyIT {
         "unlocked",
         AgentScenario.node(
             devDax("unlocked", "dax3.2", s -> s.policy.encryption = EncryptionPolicy.Required)));
-    run = AgentScenario.bootNfitTest("nfit-safety", script(), manifests);
+    run = AgentScenario.bootNfitTest(kernel, "nfit-safety", script(), manifests);
   }
 
   private static NodePool devDax(String name, String device, Consumer<PmemPoolSpec> change) {

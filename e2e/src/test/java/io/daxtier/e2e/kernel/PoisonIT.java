@@ -8,6 +8,9 @@ import io.daxtier.api.v1alpha1.ScrubMode;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Scenario 5: a page of the onlined range retired through the kernel's poison path ({@code
@@ -15,7 +18,11 @@ import org.junit.jupiter.api.Test;
  * NFIT has no error injection, so the page is retired the way the agent's RetirePages does it
  * (real-kernel-notes, findings 5 and 6).
  */
+@ParameterizedClass(name = "[{0}]")
+@MethodSource("io.daxtier.e2e.kernel.RealKernel#kernels")
 class PoisonIT {
+
+  @Parameter KernelImage kernel;
 
   @Test
   void retiredPageIsHardwareCorruptedInMeminfoAndInTheAgentStatus() throws Exception {
@@ -28,6 +35,7 @@ class PoisonIT {
             });
     GuestRun run =
         AgentScenario.boot(
+            kernel,
             "poison",
             """
             devdax_namespaces

@@ -11,13 +11,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Scenario 4: encryption {@code Required} on QEMU's NVDIMMs (no security support) blocks with a
  * reason and touches nothing; recoverability {@code Required} follows what the agent reads from the
  * guest CPU.
  */
+@ParameterizedClass(name = "[{0}]")
+@MethodSource("io.daxtier.e2e.kernel.RealKernel#kernels")
 class PolicyIT {
+
+  @Parameter KernelImage kernel;
 
   private static final Set<String> CAPABILITIES = Set.of("Supported", "Unsupported", "Unknown");
 
@@ -43,6 +50,7 @@ class PolicyIT {
             });
     GuestRun run =
         AgentScenario.boot(
+            kernel,
             "policy",
             """
             devdax_namespaces

@@ -11,13 +11,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Scenario 3: a pool asking for provisioning creates the devdax namespace itself from a raw
  * region's free capacity. The DIMMs get label areas (initialised with {@code ndctl init-labels}),
  * so the regions start with free capacity and no namespace.
  */
+@ParameterizedClass(name = "[{0}]")
+@MethodSource("io.daxtier.e2e.kernel.RealKernel#kernels")
 class ProvisionIT {
+
+  @Parameter KernelImage kernel;
 
   @Test
   void provisioningPoolCreatesTheDevdaxNamespaceItself() throws Exception {
@@ -32,6 +39,7 @@ class ProvisionIT {
             });
     GuestRun run =
         AgentScenario.boot(
+            kernel,
             "provision",
             GuestTopology.labelledPmemServer(),
             """

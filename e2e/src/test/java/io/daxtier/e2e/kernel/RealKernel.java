@@ -42,14 +42,56 @@ public final class RealKernel {
         .normalize();
   }
 
-  /** A guest ready to boot, or a skipped (developer machine) / failed (CI) test. */
-  public static QemuGuest guest(GuestTopology topology, Duration scriptTimeout) {
+  /**
+   * The kernels the ITs run on, each a class parameter ({@code @ParameterizedClass} with this
+   * method as its source, the kernel in the test name): every kernel the install script cached (6.1
+   * and 6.12 where the archive has them), narrowed by {@code DAXTIER_KERNELS}. Skips on a developer
+   * machine without QEMU; fails under CI or when QEMU is there but the rest is not.
+   */
+  public static List<KernelImage> kernels() {
+    requireTools();
+    List<KernelImage> kernels = KernelImage.all();
+    if (kernels.isEmpty()) {
+      missing("no kernel cached in " + KernelImage.cacheDir());
+    }
+    return kernels;
+  }
+
+  /**
+   * The kernels with the NVDIMM test bus built: a kernel the build script skipped (it says why in
+   * {@code nfit_test/SKIPPED}) is left out with that reason; one neither built nor skipped fails,
+   * and so does an empty list, since {@code .ci/run} builds it for at least one kernel.
+   */
+  public static List<KernelImage> nfitTestKernels() {
+    List<KernelImage> built = new ArrayList<>();
+    for (KernelImage kernel : kernels()) {
+      if (kernel.nfitTestModulesDir().isPresent()) {
+        built.add(kernel);
+      } else if (kernel.nfitTestSkipReason().isPresent()) {
+        System.err.println(
+            "nfit_test ITs skip " + kernel + ": " + kernel.nfitTestSkipReason().orElseThrow());
+      } else {
+        fail(
+            "nfit_test is not built for "
+                + kernel
+                + ": run `sudo .ci/build-nfit-test.sh` (after .ci/install-kernel-deps.sh)");
+      }
+    }
+    if (built.isEmpty()) {
+      fail("nfit_test is built for none of " + KernelImage.all() + ": see .ci/build-nfit-test.sh");
+    }
+    return built;
+  }
+
+  /** A guest ready to boot on {@code kernel}. */
+  public static QemuGuest guest(
+      KernelImage kernel, GuestTopology topology, Duration scriptTimeout) {
     Map<String, String> env = new HashMap<>();
     if (staged != null) {
       env.put("AGENT_JAR", staged.toString());
       agentClassArchive(staged).ifPresent(jsa -> env.put("AGENT_CDS", jsa.toString()));
     }
-    return new QemuGuest(requireKernel(), topology, workDir(), scriptTimeout, env);
+    return new QemuGuest(kernel, topology, workDir(), scriptTimeout, env);
   }
 
   private static Optional<Path> agentCds;
@@ -246,23 +288,13 @@ public final class RealKernel {
         : "--help exited " + p.exitValue() + ": " + out.lines().limit(3).toList();
   }
 
-  /**
-   * The guest with the kernel's NVDIMM test bus (nfit_test) loadable: fails when it has not been
-   * built for the cached kernel (under CI, and wherever QEMU is installed), since {@code .ci/run}
-   * builds it.
-   */
-  public static QemuGuest nfitTestGuest(GuestTopology topology, Duration scriptTimeout) {
-    QemuGuest guest = guest(topology, scriptTimeout);
-    if (requireKernel().nfitTestModulesDir().isEmpty()) {
-      fail(
-          "nfit_test is not built for "
-              + requireKernel().abi()
-              + ": run `sudo .ci/build-nfit-test.sh` (after .ci/install-kernel-deps.sh)");
-    }
-    return guest.withNfitTest();
+  /** The guest on {@code kernel} with the kernel's NVDIMM test bus (nfit_test) loadable. */
+  public static QemuGuest nfitTestGuest(
+      KernelImage kernel, GuestTopology topology, Duration scriptTimeout) {
+    return guest(kernel, topology, scriptTimeout).withNfitTest();
   }
 
-  static KernelImage requireKernel() {
+  static void requireTools() {
     if (QemuGuest.qemuBinary().isEmpty()) {
       String message = "qemu-system-x86_64 is not installed: " + INSTALL;
       if ("true".equals(System.getenv("CI"))) {
@@ -278,11 +310,6 @@ public final class RealKernel {
     if (!Files.isExecutable(Initramfs.BUSYBOX)) {
       missing("busybox-static is not installed (" + Initramfs.BUSYBOX + ")");
     }
-    Optional<KernelImage> kernel = KernelImage.cached();
-    if (kernel.isEmpty()) {
-      missing("no kernel cached in " + KernelImage.cacheDir());
-    }
-    return kernel.orElseThrow();
   }
 
   private static void missing(String what) {

@@ -10,13 +10,20 @@ import io.daxtier.api.v1alpha1.Zone;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Scenario 7: releasing with {@code Offline} returns the device to devdax and shrinks its node
  * back; with a block held busy the release reports EBUSY and forces nothing (kmem stays bound: a
  * kmem unbind with blocks online would leak the range until reboot, real-kernel-notes finding 4).
  */
+@ParameterizedClass(name = "[{0}]")
+@MethodSource("io.daxtier.e2e.kernel.RealKernel#kernels")
 class ReleaseIT {
+
+  @Parameter KernelImage kernel;
 
   @Test
   void offlineReleaseReturnsTheDeviceAndABusyBlockIsReportedNotForced() throws Exception {
@@ -24,6 +31,7 @@ class ReleaseIT {
     PmemPool normal = offlinePool("release-normal", "dax1.0", Zone.Normal);
     GuestRun run =
         AgentScenario.boot(
+            kernel,
             "release",
             """
             devdax_namespaces

@@ -7,9 +7,16 @@ import io.daxtier.api.v1alpha1.TieringSpec;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Scenario 6: a pool asking for demotion enables it; the memory tiers show the pmem nodes. */
+@ParameterizedClass(name = "[{0}]")
+@MethodSource("io.daxtier.e2e.kernel.RealKernel#kernels")
 class TieringIT {
+
+  @Parameter KernelImage kernel;
 
   @Test
   void demotionEnabledAndPmemNodesInTheirOwnTier() throws Exception {
@@ -23,6 +30,7 @@ class TieringIT {
             });
     GuestRun run =
         AgentScenario.boot(
+            kernel,
             "tiering",
             """
             devdax_namespaces

@@ -59,15 +59,38 @@ node_memtotal_kb() {
 
 # Every sysfs (kernfs) write between writes_begin and writes_end NAME lands in $OUT/NAME as
 # "comm<TAB>parent/name<TAB>seconds" (trace clock), through a kprobe on kernfs_fop_write_iter.
-# The fetch offsets are those of 6.1 x86_64: kiocb->ki_filp (+0), file->f_path.dentry (+24),
-# dentry->d_name.name (+40), dentry->d_parent (+24). This proves "zero writes" from the kernel's
-# side and times a conversion from its first write to its last.
+# The fetch offsets: kiocb->ki_filp (+0), dentry->d_name.name (+40), dentry->d_parent (+24), and
+# file->f_path.dentry, which moved (+24 on 6.1; struct file was reordered in 6.12): the first
+# writes_begin of a boot calibrates it by writing demotion_enabled's own value back (a no-op)
+# under each candidate until the probe names that file. This proves "zero writes" from the
+# kernel's side and times a conversion from its first write to its last.
 TRACING=/sys/kernel/debug/tracing
+KW_DENTRY=
+kw_define() {
+  [[ -d $TRACING/events/kprobes/daxtier_kw ]] && echo '-:daxtier_kw' >>"$TRACING/kprobe_events"
+  echo "p:daxtier_kw kernfs_fop_write_iter name=+0(+40(+$1(+0(%di)))):string parent=+0(+40(+24(+$1(+0(%di))))):string" \
+    >>"$TRACING/kprobe_events"
+}
+kw_calibrate() {
+  local off demotion=/sys/kernel/mm/numa/demotion_enabled v
+  v=$(<"$demotion")
+  for off in 24 72 64 80 88 56 48 40 32 16; do
+    kw_define "$off" 2>/dev/null || continue
+    echo >"$TRACING/trace"
+    echo 1 >"$TRACING/events/kprobes/daxtier_kw/enable"
+    echo "$v" >"$demotion"
+    echo 0 >"$TRACING/events/kprobes/daxtier_kw/enable"
+    if [[ $(<"$TRACING/trace") == *'name="demotion_enabled" parent="numa"'* ]]; then
+      KW_DENTRY=$off
+      echo "$off" >"$OUT/kw-dentry-offset"
+      return 0
+    fi
+  done
+  echo "writes_begin: no file->f_path.dentry offset names the written file" >&2
+  return 1
+}
 writes_begin() {
-  if [[ ! -d $TRACING/events/kprobes/daxtier_kw ]]; then
-    echo 'p:daxtier_kw kernfs_fop_write_iter name=+0(+40(+24(+0(%di)))):string parent=+0(+40(+24(+24(+0(%di))))):string' \
-      >>"$TRACING/kprobe_events"
-  fi
+  [[ -n $KW_DENTRY ]] || kw_calibrate
   echo >"$TRACING/trace"
   echo 1 >"$TRACING/events/kprobes/daxtier_kw/enable"
 }

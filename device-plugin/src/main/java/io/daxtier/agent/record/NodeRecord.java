@@ -1,0 +1,167 @@
+package io.daxtier.agent.record;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's durable record of what the kernel cannot tell it, in {@code <state-dir>/} {@value
+ * #FILE}: today the value of {@code auto_online_blocks} the agent replaced for a conversion (so an
+ * agent killed before putting it back restores it on its next start) and whether a udev rule was
+ * seen onlining memory. Every change is written atomically (temporary file, fsync, rename, fsync of
+ * the directory): a crash leaves either the old record or the new one.
+ */
+public final class NodeRecord {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeRecord.class);
+
+  public static final String FILE = "node-record.json";
+
+  /** Where the chart's hostPath mounts it. */
+  public static final Path DEFAULT_DIR = Path.of("/var/lib/daxtier");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A switch of auto_online_blocks the agent made and has not undone yet. */
+  public record AutoOnlineSwitch(String previous, String switchedTo, String device, String since) {}
+
+  /**
+   * Blocks that came online by themselves after a bind although the kernel's policy was offline.
+   */
+  public record UdevOnline(String device, String at) {}
+
+  /** The file's content; unknown fields of a newer agent are kept out, not an error. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public static final class Data {
+    public int version = 1;
+    public AutoOnlineSwitch autoOnlineSwitch;
+    public UdevOnline udevOnline;
+  }
+
+  private final Path dir;
+  private Data data;
+
+  private NodeRecord(Path dir, Data data) {
+    this.dir = dir;
+    this.data = data;
+  }
+
+  /** A record that lives only in memory (simulated nodes, tests). */
+  public static NodeRecord inMemory() {
+    return new NodeRecord(null, new Data());
+  }
+
+  /**
+   * The record in {@code dir}, empty when there is none yet; the directory is created on the first
+   * write. A file that does not parse is moved aside ({@code .corrupt}) and reported, never
+   * silently replaced.
+   */
+  public static NodeRecord open(Path dir) {
+    Path file = dir.resolve(FILE);
+    if (!Files.isRegularFile(file)) {
+      return new NodeRecord(dir, new Data());
+    }
+    try {
+      return new NodeRecord(dir, JSON.readValue(file.toFile(), Data.class));
+    } catch (IOException e) {
+      Path aside = dir.resolve(FILE + ".corrupt-" + Instant.now().getEpochSecond());
+      LOG.error("node record {} does not parse ({}); moved to {}", file, e.getMessage(), aside);
+      try {
+        Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException moved) {
+        LOG.error("could not move {} aside: {}", file, moved.getMessage());
+      }
+      return new NodeRecord(dir, new Data());
+    }
+  }
+
+  /** The directory the record lives in; empty for an in-memory record. */
+  public Optional<Path> dir() {
+    return Optional.ofNullable(dir);
+  }
+
+  public synchronized Optional<AutoOnlineSwitch> autoOnlineSwitch() {
+    return Optional.ofNullable(data.autoOnlineSwitch);
+  }
+
+  /** Records a switch before it is made; throws when it cannot be made durable. */
+  public synchronized void recordSwitch(AutoOnlineSwitch s) throws IOException {
+    Data next = copy();
+    next.autoOnlineSwitch = s;
+    save(next);
+  }
+
+  /** Forgets the switch once the previous value is back. */
+  public synchronized void clearSwitch() throws IOException {
+    if (data.autoOnlineSwitch == null) {
+      return;
+    }
+    Data next = copy();
+    next.autoOnlineSwitch = null;
+    save(next);
+  }
+
+  public synchronized Optional<UdevOnline> udevOnline() {
+    return Optional.ofNullable(data.udevOnline);
+  }
+
+  /** Remembers that a udev rule (or another tool) onlined a device's blocks right after a bind. */
+  public synchronized void recordUdevOnline(UdevOnline seen) throws IOException {
+    if (data.udevOnline != null) {
+      return;
+    }
+    Data next = copy();
+    next.udevOnline = seen;
+    save(next);
+  }
+
+  private Data copy() {
+    Data d = new Data();
+    d.autoOnlineSwitch = data.autoOnlineSwitch;
+    d.udevOnline = data.udevOnline;
+    return d;
+  }
+
+  private void save(Data next) throws IOException {
+    if (dir != null) {
+      Files.createDirectories(dir);
+      Path tmp = dir.resolve(FILE + ".tmp");
+      byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(next);
+      try (FileChannel ch =
+          FileChannel.open(
+              tmp,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.TRUNCATE_EXISTING,
+              StandardOpenOption.WRITE)) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      try {
+        Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        throw new IOException("the state directory " + dir + " cannot rename atomically", e);
+      }
+      try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+        d.force(true); // the rename itself
+      } catch (IOException e) {
+        LOG.debug("fsync of {} not supported: {}", dir, e.getMessage());
+      }
+    }
+    data = next;
+  }
+}
