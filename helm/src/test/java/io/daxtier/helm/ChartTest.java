@@ -70,8 +70,16 @@ class ChartTest {
             Map.entry("sys", "/sys"),
             Map.entry("dev", "/dev"),
             Map.entry("modules", "/lib/modules"),
+            Map.entry("state", "/var/lib/daxtier"),
+            Map.entry("boot", "/boot"),
+            Map.entry("udev-etc", "/etc/udev/rules.d"),
+            Map.entry("udev-lib", "/usr/lib/udev/rules.d"),
             Map.entry("device-plugins", "/var/lib/kubelet/device-plugins"));
     assertThat(mount(c, "modules").getReadOnly()).isTrue();
+    assertThat(List.of("boot", "udev-etc", "udev-lib"))
+        .allSatisfy(v -> assertThat(mount(c, v).getReadOnly()).as(v).isTrue());
+    assertThat(mount(c, "state").getMountPath()).isEqualTo("/var/lib/daxtier");
+    assertThat(c.getArgs()).contains("--hotplug-policy=Respect", "--state-dir=/var/lib/daxtier");
     assertThat(mount(c, "device-plugins").getMountPath())
         .isEqualTo("/var/lib/kubelet/device-plugins");
     assertThat(c.getArgs())
@@ -146,6 +154,7 @@ class ChartTest {
                 "agent.simulate.enabled", "true",
                 "agent.simulate.node.nodeName", "sim-1",
                 "agent.nodeSelector.daxtier\\.io/pmem", "present",
+                "agent.hotplugPolicy", "Manage",
                 "operator.replicas", "1",
                 "operator.leaderElection.enabled", "false",
                 "metrics.serviceMonitor.enabled", "true",
@@ -158,8 +167,12 @@ class ChartTest {
     assertThat(c.getSecurityContext().getPrivileged()).isFalse();
     assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
     assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
-    assertThat(c.getArgs()).startsWith("--simulate=/etc/daxtier/simulated/node.yaml");
-    assertThat(hostPaths(pod.getVolumes())).doesNotContainKeys("sys", "dev", "modules");
+    assertThat(c.getArgs())
+        .startsWith("--simulate=/etc/daxtier/simulated/node.yaml")
+        .contains("--hotplug-policy=Manage")
+        .noneMatch(a -> a.startsWith("--state-dir"));
+    assertThat(hostPaths(pod.getVolumes()))
+        .doesNotContainKeys("sys", "dev", "modules", "state", "boot");
     assertThat(pod.getNodeSelector()).containsEntry("daxtier.io/pmem", "present");
     assertThat(chart.one(ConfigMap.class, "dt-agent-simulated-node").getData().get("node.yaml"))
         .contains("nodeName: sim-1");
@@ -183,6 +196,8 @@ class ChartTest {
         .hasMessageContaining("kubeletDir");
     assertThatThrownBy(() -> RenderedChart.render(Map.of("agent.privilged", "false")))
         .hasMessageContaining("privilged");
+    assertThatThrownBy(() -> RenderedChart.render(Map.of("agent.hotplugPolicy", "Force")))
+        .hasMessageContaining("hotplugPolicy");
   }
 
   @Test

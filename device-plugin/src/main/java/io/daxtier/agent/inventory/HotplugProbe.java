@@ -35,10 +35,17 @@ public final class HotplugProbe {
   private static final Pattern OLD_DEFAULT =
       Pattern.compile("(?m)^(?:# )?CONFIG_MEMORY_HOTPLUG_DEFAULT_ONLINE(?:=y| is not set)$");
 
-  /** A udev line that matches memory blocks and writes an online state (RHEL, SUSE). */
+  /** A rules file section about memory blocks: RHEL 8+ skips others with SUBSYSTEM!="memory". */
+  private static final Pattern UDEV_MEMORY = Pattern.compile("SUBSYSTEM\\s*[!=]=\\s*\"memory\"");
+
+  /**
+   * An assignment (not a match: {@code =}, not {@code ==}) of an online state to a block: RHEL 7's
+   * {@code ATTR{state}="online"}, RHEL 8+'s {@code ATTR{state}="$env{.state}"} (online, or
+   * online_movable on bare metal), SUSE's.
+   */
   private static final Pattern UDEV_ONLINE =
       Pattern.compile(
-          "SUBSYSTEM\\s*==\\s*\"memory\".*ATTR\\{state\\}\\s*=\\s*\"online(?:_movable|_kernel)?\"");
+          "ATTR\\{state\\}\\s*=(?!=)\\s*\"(?:online(?:_movable|_kernel)?|\\$env\\{[^}]*})\"");
 
   private final Kernel kernel;
 
@@ -134,13 +141,17 @@ public final class HotplugProbe {
   }
 
   static boolean onlinesMemory(String rules) {
+    boolean memory = false;
+    boolean online = false;
     for (String line : rules.split("\n")) {
       String t = line.strip();
-      if (!t.startsWith("#") && UDEV_ONLINE.matcher(t).find()) {
-        return true;
+      if (t.startsWith("#")) {
+        continue;
       }
+      memory |= UDEV_MEMORY.matcher(t).find();
+      online |= UDEV_ONLINE.matcher(t).find();
     }
-    return false;
+    return memory && online;
   }
 
   private static String canonical(String v) {

@@ -82,7 +82,7 @@ public record AutoOnline(
       } else if (buildDefault != null || cmdline != null) {
         sources.add("set at run time (auto_online_blocks)");
       } else {
-        sources.add("auto_online_blocks");
+        sources.add("auto_online_blocks; no kernel config readable to tell the build default");
       }
     }
     if (!udevRules.isEmpty()) {
@@ -105,7 +105,7 @@ public record AutoOnline(
               + (z == null ? " (zone by auto_movable_ratio)" : " into " + z);
     }
     if (udevOnlines()) {
-      kernel += "; a udev rule onlines new blocks (into the kernel's default zone, Normal)";
+      kernel += "; a udev rule onlines new blocks as they appear, into the zone the rule picks";
     }
     return kernel;
   }

@@ -285,7 +285,8 @@ public final class PoolPolicy {
     if (d.mode() == DeviceMode.SYSTEM_RAM || !(a.kernelOnlines() || a.udevOnlines())) {
       return Optional.empty();
     }
-    Zone picked = a.udevOnlines() ? Zone.Normal : a.kernelZone();
+    // a udev rule picks the zone itself (RHEL's: online_movable on bare metal, online in VMs)
+    Zone picked = a.udevOnlines() ? null : a.kernelZone();
     if (picked == zone) {
       warnings.add("AutoOnline: " + a.effect() + " (" + a.source() + ")");
       return Optional.empty();

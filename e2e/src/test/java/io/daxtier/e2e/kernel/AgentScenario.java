@@ -70,7 +70,7 @@ final class AgentScenario {
   }
 
   /** Writes each manifest to $OUT/NAME.yaml, runs the script; a failed script fails the test. */
-  private static GuestRun run(QemuGuest guest, String name, String script, Map<String, ?> manifests)
+  static GuestRun run(QemuGuest guest, String name, String script, Map<String, ?> manifests)
       throws IOException, InterruptedException {
     Map<String, String> files = new LinkedHashMap<>();
     for (Map.Entry<String, ?> m : manifests.entrySet()) {

@@ -269,6 +269,9 @@ public final class QemuGuest {
         + "KERNEL_MODULES='"
         + (nfitTest ? kernel.nfitTestModulesDir().orElseThrow() : kernel.modulesDir())
         + "'\n"
+        + "KERNEL_CONFIG='"
+        + kernel.root().resolve("boot/config-" + kernel.abi())
+        + "'\n"
         + "GUEST_TIMEOUT='"
         + scriptTimeout.toSeconds()
         + "'\n";

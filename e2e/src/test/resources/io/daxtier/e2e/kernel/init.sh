@@ -39,6 +39,11 @@ mount -t debugfs debugfs $R/sys/kernel/debug
 mkdir -p $R/mnt/vmshare "$R/lib/modules/$KERNEL_ABI"
 mount --bind /share $R/mnt/vmshare
 mount --bind "$R$KERNEL_MODULES" "$R/lib/modules/$KERNEL_ABI"
+# The booted kernel's config where a distribution keeps it (/boot/config-$(uname -r)): the agent
+# reads the memory-hotplug build default from it.
+if [ -n "$KERNEL_CONFIG" ] && [ -r "$R$KERNEL_CONFIG" ]; then
+  mkdir -p $R/boot && cp "$R$KERNEL_CONFIG" "$R/boot/config-$KERNEL_ABI"
+fi
 
 read -r cmd_start _ </proc/uptime
 env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
