@@ -41,6 +41,7 @@ public final class Executor {
   private final Duration scrubTimeout;
   private final Duration overwriteTimeout;
   private final HotplugSwitch hotplug;
+  private final boolean manageHotplug;
   private Inventory current;
   private final Set<String> overwritten = new HashSet<>();
 
@@ -49,20 +50,23 @@ public final class Executor {
   }
 
   public Executor(Kernel kernel, Ndctl ndctl, Duration scrubTimeout, Duration overwriteTimeout) {
-    this(kernel, ndctl, scrubTimeout, overwriteTimeout, null);
+    this(kernel, ndctl, scrubTimeout, overwriteTimeout, null, false);
   }
 
   /**
-   * @param hotplug the switch of auto_online_blocks when the agent manages it for its conversions,
-   *     else null (the kernel's policy is respected)
+   * @param hotplug the node record's view of auto_online_blocks (null: nothing is recorded)
+   * @param manageHotplug whether conversions switch auto_online_blocks to offline around the bind
+   *     and re-online blocks a udev rule put in another zone; else the kernel's policy is respected
    */
   public Executor(
       Kernel kernel,
       Ndctl ndctl,
       Duration scrubTimeout,
       Duration overwriteTimeout,
-      HotplugSwitch hotplug) {
+      HotplugSwitch hotplug,
+      boolean manageHotplug) {
     this.hotplug = hotplug;
+    this.manageHotplug = manageHotplug;
     this.kernel = kernel;
     this.ndctl = ndctl;
     this.scrubTimeout = scrubTimeout;
@@ -193,7 +197,7 @@ public final class Executor {
    */
   private void convert(DaxDevice d, List<Step> steps, List<String> notes) throws StepFailure {
     try {
-      KmemConversion.prepare(kernel, d, steps, hotplug).run(notes);
+      KmemConversion.prepare(kernel, d, steps, hotplug, manageHotplug).run(notes);
     } catch (StepFailure f) {
       if (!(f.outcome() instanceof Outcome.Failed refused)
           || !refused.reason().equals(KmemConversion.REFUSED)) {

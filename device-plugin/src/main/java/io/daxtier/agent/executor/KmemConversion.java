@@ -53,6 +53,7 @@ final class KmemConversion {
   private final long memBefore;
   private final boolean statesAfterBind;
   private final HotplugSwitch hotplug;
+  private final boolean manage;
   private final String switchFrom;
   private long[] blocks;
   private String[] statePaths;
@@ -68,6 +69,7 @@ final class KmemConversion {
       boolean statesAfterBind,
       long[] blocks,
       HotplugSwitch hotplug,
+      boolean manage,
       String switchFrom) {
     this.kernel = kernel;
     this.d = d;
@@ -79,6 +81,7 @@ final class KmemConversion {
     this.memBefore = memBefore;
     this.statesAfterBind = statesAfterBind;
     this.hotplug = hotplug;
+    this.manage = manage;
     this.switchFrom = switchFrom;
     use(blocks);
   }
@@ -93,10 +96,12 @@ final class KmemConversion {
   /**
    * Reads what the conversion needs and decides its writes; writes nothing.
    *
-   * @param hotplug the agent's switch of auto_online_blocks when it manages the policy ({@code
-   *     --hotplug-policy Manage}), else null: the kernel's policy is then respected
+   * @param hotplug the node record's side of auto_online_blocks, or null
+   * @param manage whether the agent manages the policy ({@code --hotplug-policy Manage}); else the
+   *     kernel's policy is respected
    */
-  static KmemConversion prepare(Kernel kernel, DaxDevice d, List<Step> steps, HotplugSwitch hotplug)
+  static KmemConversion prepare(
+      Kernel kernel, DaxDevice d, List<Step> steps, HotplugSwitch hotplug, boolean manage)
       throws StepFailure {
     boolean wantUnbind = false;
     boolean wantBind = false;
@@ -123,7 +128,7 @@ final class KmemConversion {
     }
     if (online == null) {
       return new KmemConversion(
-          kernel, d, unbind, bind, null, 0, 0, false, new long[0], null, null);
+          kernel, d, unbind, bind, null, 0, 0, false, new long[0], hotplug, false, null);
     }
     long bs = DeviceSysfs.blockSize(kernel);
     long[] blocks = bs == 0 ? new long[0] : d.blocks(bs);
@@ -141,7 +146,7 @@ final class KmemConversion {
     } else if (bind) {
       String auto = kernel.readTrimmed(KernelPaths.AUTO_ONLINE).orElse("offline");
       boolean kernelOnlines = !auto.isEmpty() && !auto.equals("offline");
-      if (kernelOnlines && hotplug != null) {
+      if (kernelOnlines && manage && hotplug != null) {
         switchFrom = auto; // offline for the bind, then back
       } else {
         statesAfterBind = kernelOnlines; // the kernel onlines them
@@ -149,7 +154,18 @@ final class KmemConversion {
     }
     long before = DeviceSysfs.memTotal(kernel, online.targetNode());
     return new KmemConversion(
-        kernel, d, unbind, bind, online, bs, before, statesAfterBind, blocks, hotplug, switchFrom);
+        kernel,
+        d,
+        unbind,
+        bind,
+        online,
+        bs,
+        before,
+        statesAfterBind,
+        blocks,
+        hotplug,
+        manage,
+        switchFrom);
   }
 
   private void use(long[] ids) {
@@ -221,7 +237,7 @@ final class KmemConversion {
           if (!statesAfterBind && bind) {
             onlinedBySomeoneElse(notes);
           }
-          if (hotplug != null && reonline(blocks[i])) {
+          if (manage && reonline(blocks[i])) {
             onlined.add(blocks[i]);
           }
         } else if (e.errno() == Errno.ENOENT && !listed) {

@@ -77,11 +77,7 @@ public final class NodeReconciler {
     this.reader = new InventoryReader(kernel, () -> record.udevOnline().isPresent(), manageHotplug);
     this.executor =
         new Executor(
-            kernel,
-            ndctl,
-            Duration.ofMinutes(30),
-            Duration.ofHours(12),
-            manageHotplug ? hotplug : null);
+            kernel, ndctl, Duration.ofMinutes(30), Duration.ofHours(12), hotplug, manageHotplug);
     this.poison = new PoisonWatcher(kernel);
   }
 

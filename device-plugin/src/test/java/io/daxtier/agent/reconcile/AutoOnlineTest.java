@@ -205,6 +205,9 @@ class AutoOnlineTest {
     assertThat(writes()).noneMatch(w -> w.endsWith("<- offline"));
     assertThat(r.report().devices().get(0).notes())
         .anyMatch(n -> n.startsWith("AutoOnlinedByUdev"));
+    // remembered, so the next pass (and the next agent) reports the udev rule it cannot read
+    assertThat(NodeRecord.open(stateDir).udevOnline()).isPresent();
+    assertThat(a.inventory().platform().autoOnline().udevOnlines()).isTrue();
   }
 
   /** Writes "online" to each new block right after kmem/new_id, as a udev rule would. */
