@@ -148,6 +148,12 @@ public final class Executor {
       unbindKmem(d, notes);
     } else if (step instanceof Step.BindDeviceDax) {
       bindDeviceDax(d);
+    } else if (step instanceof Step.Rezone s) {
+      for (long b : DeviceSysfs.scanBlocks(kernel, d)) {
+        if (KmemConversion.reonline(kernel, b, s.zone(), s.targetNode())) {
+          notes.add("Rezoned: memory" + b + " into " + s.zone());
+        }
+      }
     } else if (step instanceof Step.EraseDimms s) {
       erase(d, s.dimms(), erased);
     }

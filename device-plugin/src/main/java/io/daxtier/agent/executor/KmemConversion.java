@@ -279,26 +279,30 @@ final class KmemConversion {
     }
   }
 
+  private boolean reonline(long block) throws StepFailure {
+    return reonline(kernel, block, online.zone(), online.targetNode());
+  }
+
   /**
    * A block the kernel or a udev rule onlined into another zone than the pool's: offlined and
    * onlined again into the pool's zone, only while nothing uses the node's memory; the kernel's
    * refusal to offline (EBUSY: pages it cannot migrate) ends it, nothing is forced. False when the
-   * block already is in the pool's zone.
+   * block is not online or already in the pool's zone.
    */
-  private boolean reonline(long block) throws StepFailure {
+  static boolean reonline(Kernel kernel, long block, Zone zone, int node) throws StepFailure {
     String zones = kernel.readTrimmed(KernelPaths.block(block) + "/valid_zones").orElse("");
-    if (zones.startsWith(online.zone().name())) {
+    if (!DeviceSysfs.state(kernel, block).equals("online") || zones.startsWith(zone.name())) {
       return false;
     }
     String where =
         "memory" + block + " was onlined into " + zones + " by the kernel or a udev rule";
-    if (!DeviceSysfs.unused(kernel, online.targetNode())) {
+    if (!DeviceSysfs.unused(kernel, node)) {
       throw new StepFailure(
           new Outcome.Blocked(
               "AutoOnlineZone",
               where
                   + "; node"
-                  + online.targetNode()
+                  + node
                   + "'s memory is in use, so it is left as it is (not forced)"));
     }
     try {
@@ -308,7 +312,9 @@ final class KmemConversion {
           new Outcome.Blocked(
               "AutoOnlineZone", where + "; the kernel refused to offline it: " + e.errno()));
     }
-    kernel.write(KernelPaths.block(block) + "/state", how);
+    kernel.write(
+        KernelPaths.block(block) + "/state",
+        zone == Zone.Normal ? "online_kernel" : "online_movable");
     return true;
   }
 

@@ -13,6 +13,7 @@ import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.PoolMode;
 import io.daxtier.api.v1alpha1.ReleaseAction;
+import io.daxtier.api.v1alpha1.Zone;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -79,6 +80,12 @@ public final class Planner {
         steps.add(new Step.BindDeviceDax(d.name()));
       } else if (dd.decision() instanceof Decision.Keep && d.mode() == DeviceMode.SYSTEM_RAM) {
         demotion |= wantsDemotion(pools, dd.pool());
+        Zone zone = zoneOf(pools, dd.pool());
+        if (inv.platform().autoOnline().managed()
+            && zone != null
+            && inv.blocksOf(d).stream().anyMatch(b -> b.zone() != null && b.zone() != zone)) {
+          steps.add(new Step.Rezone(d.name(), zone, d.targetNode()));
+        }
       } else if (dd.decision() instanceof Decision.Release r && r.action() != ReleaseAction.Keep) {
         if (d.mode() == DeviceMode.SYSTEM_RAM) {
           if (inv.blocksOf(d).stream().anyMatch(MemoryBlock::online)) {
@@ -103,6 +110,15 @@ public final class Planner {
       node.add(new Step.EnableDemotion());
     }
     return new Plan(devices, node);
+  }
+
+  /** The zone a SystemRam pool asks for, or null for a pool not in the list. */
+  private static Zone zoneOf(List<NodePool> pools, String pool) {
+    return pools.stream()
+        .filter(p -> p.name.equals(pool) && p.spec != null)
+        .map(p -> p.spec.effectiveZone())
+        .findFirst()
+        .orElse(null);
   }
 
   private static boolean wantsDemotion(List<NodePool> pools, String pool) {

@@ -70,6 +70,26 @@ public sealed interface Step {
     }
   }
 
+  /**
+   * Move the device's online blocks that are in another zone (onlined by the kernel or a udev rule)
+   * into the pool's zone: offline, then online again, only while nothing uses the node's memory
+   * ({@code --hotplug-policy Manage}).
+   */
+  record Rezone(String device, Zone zone, int targetNode) implements Step {
+    @Override
+    public String describe() {
+      return "offline, then "
+          + (zone == Zone.Normal ? "online_kernel" : "online_movable")
+          + " each block of "
+          + device
+          + " not in "
+          + zone
+          + ", while node"
+          + targetNode
+          + "'s memory is unused";
+    }
+  }
+
   /** Offline every online block of the device; EBUSY rolls back and retries later. */
   record OfflineBlocks(String device) implements Step {
     @Override

@@ -210,6 +210,51 @@ class AutoOnlineTest {
     assertThat(a.inventory().platform().autoOnline().udevOnlines()).isTrue();
   }
 
+  /** The QEMU node with dax0.0 already in System RAM, onlined into Normal (by the kernel). */
+  private static SimulatedKernel onlinedIntoNormal(String node1) throws Exception {
+    String yaml =
+        Files.readString(Nodes.example("qemu-nvdimm"))
+            .replace("    mode: devdax", "    mode: system-ram\n    online: true\n    zone: Normal")
+            .replace("  - id: 1\n    cpus: \"\"", "  - id: 1\n    cpus: \"\"" + node1);
+    return Nodes.yaml(yaml);
+  }
+
+  @Test
+  void managedAdoptionMovesBlocksTheKernelOnlinedIntoNormalWhileUnused() throws Exception {
+    SimulatedKernel k = onlinedIntoNormal("");
+    NodeReconciler a =
+        new NodeReconciler(k, new SimulatedNdctl(k), clock, NodeRecord.open(stateDir), true);
+
+    PassResult r = a.reconcile(List.of(movable()), 1L);
+
+    assertThat(r.plan().describe()).anyMatch(l -> l.contains("not in Movable"));
+    assertThat(r.status().devices.get(0).zone).isEqualTo(Zone.Movable);
+    assertThat(r.devices().get(0).phase()).isEqualTo(DevicePhase.Online);
+    assertThat(k.acceptedWrites()).hasSize(14); // offline + online_movable for each of 7 blocks
+    k.clearWrites();
+    assertThat(a.reconcile(List.of(movable()), 1L).plan().isEmpty()).isTrue();
+    assertThat(k.writes()).isEmpty();
+  }
+
+  @Test
+  void adoptionLeavesBlocksInUseAndWithoutTheOptInWritesNothing() throws Exception {
+    SimulatedKernel busy = onlinedIntoNormal("\n    memTotal: 64Mi\n    memFree: 0");
+    PassResult r =
+        new NodeReconciler(busy, new SimulatedNdctl(busy), clock, NodeRecord.open(stateDir), true)
+            .reconcile(List.of(movable()), 1L);
+
+    assertThat(r.devices().get(0).phase()).isEqualTo(DevicePhase.Blocked);
+    assertThat(r.devices().get(0).reason()).isEqualTo("AutoOnlineZone");
+    assertThat(r.devices().get(0).message()).contains("in use").contains("not forced");
+    assertThat(busy.writes()).isEmpty();
+
+    SimulatedKernel idle = onlinedIntoNormal("");
+    PassResult respected = agent(idle, false).reconcile(List.of(movable()), 1L);
+    assertThat(respected.devices().get(0).phase()).isEqualTo(DevicePhase.Online);
+    assertThat(respected.devices().get(0).message()).contains("ZoneMismatch");
+    assertThat(idle.writes()).isEmpty();
+  }
+
   /** Writes "online" to each new block right after kmem/new_id, as a udev rule would. */
   private static final class UdevOnlining extends ForwardingKernel {
     UdevOnlining(SimulatedKernel k) {
