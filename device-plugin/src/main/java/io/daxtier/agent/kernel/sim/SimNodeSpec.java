@@ -12,6 +12,8 @@ public record SimNodeSpec(
     String kernel,
     String blockSize,
     String autoOnlineBlocks,
+    String onlinePolicy,
+    String udevOnline,
     Boolean demotionEnabled,
     String cmdline,
     Boolean kmem,
@@ -33,9 +35,21 @@ public record SimNodeSpec(
       String mcgCap,
       Integer cpus) {}
 
-  /** A NUMA node: CPUs (a list such as 0-1, empty for CPU-less), boot memory, distances. */
+  /**
+   * A NUMA node: CPUs (a list such as 0-1, empty for CPU-less), boot memory, distances, and its
+   * HMAT/CDAT performance from the CPUs ({@code nodeN/access1/initiators}; absent: none).
+   */
   public record Numa(
-      Integer id, String cpus, String memTotal, String memFree, List<Integer> distances) {}
+      Integer id,
+      String cpus,
+      String memTotal,
+      String memFree,
+      List<Integer> distances,
+      Access access1) {}
+
+  /** Access-class performance: latencies in nanoseconds, bandwidths in MB/s. */
+  public record Access(
+      Long readLatency, Long writeLatency, Long readBandwidth, Long writeBandwidth) {}
 
   /** An NVDIMM bus; {@code ars} says whether it has nfit/scrub (QEMU has not). */
   public record Bus(String name, Boolean ars, Integer scrubCount) {}
@@ -60,7 +74,7 @@ public record SimNodeSpec(
 
   /**
    * A dax device: mode devdax|system-ram|unbound; for system-ram, whether its blocks are online and
-   * in which zone (Movable|Normal).
+   * in which zone (Movable|Normal); {@code memmapOnMemory} sets its knob (kernel 6.8 and later).
    */
   public record Dax(
       String name,
@@ -70,5 +84,6 @@ public record SimNodeSpec(
       String mode,
       Boolean online,
       String zone,
-      Integer targetNode) {}
+      Integer targetNode,
+      Boolean memmapOnMemory) {}
 }

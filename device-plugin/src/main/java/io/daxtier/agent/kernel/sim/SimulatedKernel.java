@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -24,7 +25,8 @@ import java.util.stream.Collectors;
  * A kernel in memory that answers reads from a model and applies writes the way the real kernel
  * does (kernel-abi.md §2, real-kernel-notes.md): driver binds move the driver link, binding kmem
  * creates the device's memory blocks, block state writes change node meminfo, offline can be
- * refused, poison can be injected. Failure switches let tests break it on purpose.
+ * refused, poison can be injected. Where kernel versions differ the node's {@link KernelProfile}
+ * (from {@code kernel:}) decides. Failure switches let tests break it on purpose.
  */
 public final class SimulatedKernel implements Kernel {
 
@@ -36,6 +38,20 @@ public final class SimulatedKernel implements Kernel {
       Pattern.compile("^/sys/devices/system/memory/memory(\\d+)/(state|online)$");
   private static final Pattern SCRUB =
       Pattern.compile("^" + NFIT_ROOT + "/(ndbus\\d+)/nfit/scrub$");
+  private static final Pattern DAX_MEMMAP =
+      Pattern.compile("^/sys/.*/(dax\\d+\\.\\d+)/memmap_on_memory$");
+  private static final Pattern SAFE_RELEASE = Pattern.compile("^[A-Za-z0-9._+~-]+$");
+
+  static final String HOTPLUG_PARAMS = "/sys/module/memory_hotplug/parameters";
+  static final String AUTO_MOVABLE_RATIO = HOTPLUG_PARAMS + "/auto_movable_ratio";
+  static final String AUTO_MOVABLE_NUMA_AWARE = HOTPLUG_PARAMS + "/auto_movable_numa_aware";
+  static final String MEMMAP_ON_MEMORY = HOTPLUG_PARAMS + "/memmap_on_memory";
+
+  /** Where RHEL keeps the rule that onlines hot-added memory ({@code udevOnline:}). */
+  public static final String REDHAT_RULES = "/usr/lib/udev/rules.d/40-redhat.rules";
+
+  private static final Set<String> ONLINE_TYPES =
+      Set.of("offline", "online", "online_kernel", "online_movable");
 
   /** One write the agent made and how the kernel answered (null errno: accepted). */
   public record Write(String path, String value, Errno errno) {}
@@ -63,6 +79,7 @@ public final class SimulatedKernel implements Kernel {
     long baseTotal;
     long baseFree;
     List<Integer> distances = new ArrayList<>();
+    KernelProfile.Perf perf;
   }
 
   static final class Bus {
@@ -101,6 +118,7 @@ public final class SimulatedKernel implements Kernel {
     int numaNode;
     String driver;
     boolean leaked;
+    boolean memmapOnMemory;
   }
 
   static final class Block {
@@ -109,10 +127,18 @@ public final class SimulatedKernel implements Kernel {
     boolean online;
     String zone;
     String device;
+    long memmapBytes;
   }
 
   // platform
-  private String release = "6.1.0-sim";
+  private String release = KernelProfile.DEFAULT_RELEASE;
+  private KernelProfile profile = KernelProfile.of(release);
+  private String onlinePolicy = "contig-zones";
+  private int autoMovableRatio = 301;
+  private boolean autoMovableNumaAware = true;
+  private String memmapOnMemory = "N";
+  private boolean movableNode;
+  private String udevOnline;
   private long blockSize = 128 * Sizes.MIB;
   private String autoOnline = "offline";
   private boolean demotion;
@@ -136,6 +162,7 @@ public final class SimulatedKernel implements Kernel {
   private final Set<String> kmemIds = new HashSet<>();
   private final Set<String> devdaxIds = new HashSet<>();
   private final Set<Long> poisonedPages = new TreeSet<>();
+  private long leakedPoisonPages;
 
   // failure switches and counters
   private final Set<Long> busyOnOffline = new HashSet<>();
@@ -160,15 +187,29 @@ public final class SimulatedKernel implements Kernel {
     if (s.kernel() != null) {
       release = s.kernel();
     }
+    profile = KernelProfile.of(release);
     if (s.blockSize() != null) {
       blockSize = Sizes.parse(s.blockSize());
-    }
-    if (s.autoOnlineBlocks() != null) {
-      autoOnline = s.autoOnlineBlocks();
     }
     demotion = Boolean.TRUE.equals(s.demotionEnabled());
     if (s.cmdline() != null) {
       cmdline = s.cmdline();
+    }
+    bootParameters();
+    if (s.autoOnlineBlocks() != null) {
+      autoOnline = s.autoOnlineBlocks(); // as if written at run time: wins over boot and build
+    }
+    if (s.onlinePolicy() != null) {
+      if (!Set.of("contig-zones", "auto-movable").contains(s.onlinePolicy())) {
+        throw new IllegalArgumentException("onlinePolicy " + s.onlinePolicy());
+      }
+      onlinePolicy = s.onlinePolicy();
+    }
+    if (s.udevOnline() != null) {
+      if (!Set.of("online", "online_kernel", "online_movable").contains(s.udevOnline())) {
+        throw new IllegalArgumentException("udevOnline " + s.udevOnline());
+      }
+      udevOnline = s.udevOnline();
     }
     kmemLoaded = s.kmem() == null || s.kmem();
     kmemLoadable = s.kmemLoadable() == null ? kmemLoaded : s.kmemLoadable();
@@ -189,6 +230,15 @@ public final class SimulatedKernel implements Kernel {
       m.baseTotal = n.memTotal() == null ? 0 : Sizes.parse(n.memTotal());
       m.baseFree = n.memFree() == null ? m.baseTotal / 2 : Sizes.parse(n.memFree());
       m.distances = n.distances() == null ? new ArrayList<>() : new ArrayList<>(n.distances());
+      if (n.access1() != null) {
+        SimNodeSpec.Access a = n.access1();
+        m.perf =
+            new KernelProfile.Perf(
+                orZero(a.readLatency()),
+                orZero(a.writeLatency()),
+                orZero(a.readBandwidth()),
+                orZero(a.writeBandwidth()));
+      }
       nodes.put(m.id, m);
     }
     for (SimNodeSpec.Bus b : orEmpty(s.buses())) {
@@ -238,6 +288,8 @@ public final class SimulatedKernel implements Kernel {
       m.size = d.size() == null ? r.start + r.size - m.start : Sizes.parse(d.size());
       m.targetNode = d.targetNode() == null ? r.targetNode : d.targetNode();
       m.numaNode = r.numaNode;
+      // drivers/dax/cxl.c creates CXL devices with .memmap_on_memory = true (6.8+)
+      m.memmapOnMemory = d.memmapOnMemory() == null ? r.type.equals("cxl") : d.memmapOnMemory();
       devices.put(m.name, m);
       String mode = d.mode() == null ? "devdax" : d.mode();
       switch (mode) {
@@ -246,7 +298,7 @@ public final class SimulatedKernel implements Kernel {
         case "system-ram" -> {
           m.driver = KernelPaths.KMEM;
           kmemIds.add(m.name);
-          addBlocks(m, Boolean.TRUE.equals(d.online()) ? zoneWrite(d.zone()) : "offline");
+          addBlocks(m, Boolean.TRUE.equals(d.online()) ? zoneWrite(d.zone()) : "offline", false);
         }
         default -> throw new IllegalArgumentException(d.name() + ": mode " + mode);
       }
@@ -256,6 +308,72 @@ public final class SimulatedKernel implements Kernel {
 
   private static String zoneWrite(String zone) {
     return "Normal".equals(zone) ? "online_kernel" : "online_movable";
+  }
+
+  private static long orZero(Long v) {
+    return v == null ? 0 : v;
+  }
+
+  /**
+   * What the command line sets at boot, as the kernel parses it: {@code memhp_default_state=} (the
+   * last valid one; an unknown value leaves the build default, mm/memory_hotplug.c {@code
+   * setup_memhp_default_state()}), the {@code memory_hotplug.*} parameters of the built-in
+   * memory_hotplug code, and {@code movable_node}.
+   */
+  private void bootParameters() {
+    autoOnline = profile.buildDefaultOnline();
+    for (String arg : cmdline.trim().split("\\s+")) {
+      int eq = arg.indexOf('=');
+      String key = (eq < 0 ? arg : arg.substring(0, eq)).replace('-', '_');
+      String value = eq < 0 ? "" : arg.substring(eq + 1);
+      switch (key) {
+        case "memhp_default_state" -> {
+          if (ONLINE_TYPES.contains(value)) {
+            autoOnline = value;
+          }
+        }
+        case "memory_hotplug.online_policy" -> {
+          if (value.equals("contig-zones") || value.equals("auto-movable")) {
+            onlinePolicy = value;
+          }
+        }
+        case "memory_hotplug.auto_movable_ratio" -> {
+          if (value.matches("\\d{1,9}")) {
+            autoMovableRatio = Integer.parseInt(value);
+          }
+        }
+        case "memory_hotplug.auto_movable_numa_aware" ->
+            parseBool(value).ifPresent(b -> autoMovableNumaAware = b);
+        case "memory_hotplug.memmap_on_memory" -> {
+          if (value.equals("force") && profile.memmapOnMemoryForce()) {
+            memmapOnMemory = "force";
+          } else {
+            parseBool(value.isEmpty() ? "1" : value).ifPresent(b -> memmapOnMemory = b ? "Y" : "N");
+          }
+        }
+        case "movable_node" -> movableNode = true;
+        default -> {
+          // not modelled
+        }
+      }
+    }
+  }
+
+  /** lib/kstrtox.c {@code kstrtobool()}: 1/0, y/n, t/f, on/off, by their first letters. */
+  private static Optional<Boolean> parseBool(String v) {
+    if (v.isEmpty()) {
+      return Optional.empty();
+    }
+    String l = v.toLowerCase(java.util.Locale.ROOT);
+    return switch (l.charAt(0)) {
+      case '1', 'y', 't' -> Optional.of(true);
+      case '0', 'n', 'f' -> Optional.of(false);
+      case 'o' ->
+          l.startsWith("on")
+              ? Optional.of(true)
+              : l.startsWith("of") ? Optional.of(false) : Optional.empty();
+      default -> Optional.empty();
+    };
   }
 
   private static <T> List<T> orEmpty(List<T> l) {
@@ -300,6 +418,20 @@ public final class SimulatedKernel implements Kernel {
   public void setAutoOnline(String policy) {
     autoOnline = policy;
     tree = null;
+  }
+
+  /**
+   * Installs (a state such as {@code online}) or removes (null) a udev rule that onlines every
+   * block kmem adds, as the node file's {@code udevOnline:} does.
+   */
+  public void setUdevOnline(String state) {
+    udevOnline = state;
+    tree = null;
+  }
+
+  /** The kernel-version behaviour this node follows (from its {@code kernel:}). */
+  public KernelProfile profile() {
+    return profile;
   }
 
   public void setDimmSecurity(String dimm, String security, boolean frozen) {
@@ -535,8 +667,19 @@ public final class SimulatedKernel implements Kernel {
 
   @Override
   public boolean loadModule(String name) {
-    if (name.equals(KernelPaths.KMEM) && kmemLoadable) {
+    if (name.equals(KernelPaths.KMEM) && kmemLoadable && !kmemLoaded) {
       kmemLoaded = true;
+      // driver_register() attaches the driver to every unbound device it matches: from 6.3 the
+      // CXL and hmem devices (dax_match_type()), before 6.3 none (kmem matches ids only)
+      for (Dax d : devices.values()) {
+        if (d.driver == null && !d.leaked && matches(d, KernelPaths.KMEM)) {
+          try {
+            probe(KernelPaths.driver(KernelPaths.KMEM, "bind"), d, KernelPaths.KMEM, false);
+          } catch (KernelException e) {
+            // a failed probe leaves the device unbound
+          }
+        }
+      }
       tree = null;
     }
     return name.equals(KernelPaths.KMEM) && kmemLoaded;
@@ -574,8 +717,21 @@ public final class SimulatedKernel implements Kernel {
       if (b == null) {
         throw refuse(path, value, Errno.ENOENT);
       }
-      String v = m.group(2).equals("online") ? (value.equals("1") ? "online" : "offline") : value;
-      blockWrite(path, b, v);
+      if (m.group(2).equals("online")) {
+        // drivers/base/core.c online_store(): kstrtobool, then device_online()/device_offline(),
+        // which do nothing for a block already in that state; "1" onlines as plain "online"
+        boolean on = parseBool(value).orElseThrow(() -> refuse(path, value, Errno.EINVAL));
+        if (on != b.online) {
+          blockWrite(path, b, on ? "online" : "offline");
+        }
+        return;
+      }
+      blockWrite(path, b, value);
+      return;
+    }
+    m = DAX_MEMMAP.matcher(path);
+    if (m.matches() && devices.containsKey(m.group(1)) && profile.daxMemmapOnMemory()) {
+      memmapWrite(path, devices.get(m.group(1)), value);
       return;
     }
     m = SCRUB.matcher(path);
@@ -591,14 +747,31 @@ public final class SimulatedKernel implements Kernel {
       return;
     }
     switch (path) {
-      case KernelPaths.HARD_OFFLINE_PAGE, KernelPaths.MEMORY + "/soft_offline_page" ->
-          poison(path, value);
+      case KernelPaths.HARD_OFFLINE_PAGE -> poison(path, value, true);
+      case KernelPaths.MEMORY + "/soft_offline_page" -> poison(path, value, false);
       case KernelPaths.AUTO_ONLINE -> {
-        if (!Set.of("offline", "online", "online_kernel", "online_movable").contains(value)) {
+        // auto_online_blocks_store(): mhp_online_type_from_str() or EINVAL
+        if (!ONLINE_TYPES.contains(value)) {
           throw refuse(path, value, Errno.EINVAL);
         }
         autoOnline = value;
       }
+      case KernelPaths.ONLINE_POLICY -> {
+        // set_online_policy(): sysfs_match_string() over the two names, else EINVAL
+        if (!value.equals("contig-zones") && !value.equals("auto-movable")) {
+          throw refuse(path, value, Errno.EINVAL);
+        }
+        onlinePolicy = value;
+      }
+      case AUTO_MOVABLE_RATIO -> {
+        if (!value.matches("\\d{1,9}")) {
+          throw refuse(path, value, Errno.EINVAL); // param_set_uint()
+        }
+        autoMovableRatio = Integer.parseInt(value);
+      }
+      case AUTO_MOVABLE_NUMA_AWARE ->
+          autoMovableNumaAware =
+              parseBool(value).orElseThrow(() -> refuse(path, value, Errno.EINVAL));
       case KernelPaths.DEMOTION -> {
         switch (value) {
           case "1", "true", "y", "Y" -> demotion = true;
@@ -617,6 +790,18 @@ public final class SimulatedKernel implements Kernel {
 
   private static KernelException refuse(String path, String value, Errno errno) {
     return new KernelException(path, value, errno, null);
+  }
+
+  /** drivers/dax/bus.c {@code memmap_on_memory_store()} (6.8+). */
+  private void memmapWrite(String path, Dax d, String value) {
+    boolean on = parseBool(value).orElseThrow(() -> refuse(path, value, Errno.EINVAL));
+    if (on && memmapOnMemory.equals("N")) {
+      throw refuse(path, value, Errno.EOPNOTSUPP); // !mhp_supports_memmap_on_memory()
+    }
+    if (on != d.memmapOnMemory && KernelPaths.KMEM.equals(d.driver)) {
+      throw refuse(path, value, Errno.EBUSY);
+    }
+    d.memmapOnMemory = on;
   }
 
   private void driverWrite(String path, String driver, String op, String value) {
@@ -674,9 +859,31 @@ public final class SimulatedKernel implements Kernel {
     }
   }
 
+  /**
+   * drivers/dax/bus.c {@code dax_bus_match()}: an id written to the driver's {@code new_id}
+   * matches; otherwise before 6.3 {@code device_dax} matches everything ({@code match_always}) and
+   * kmem nothing, from 6.3 each driver matches its region type ({@link
+   * KernelProfile#kmemMatchesByType()}).
+   */
   private boolean matches(Dax d, String driver) {
-    // Before 6.3 device_dax matches every device; kmem only ids added with new_id.
-    return driver.equals(KernelPaths.DEVICE_DAX) || kmemIds.contains(d.name);
+    boolean kmem = driver.equals(KernelPaths.KMEM);
+    if ((kmem ? kmemIds : devdaxIds).contains(d.name)) {
+      return true;
+    }
+    if (!profile.kmemMatchesByType()) {
+      return !kmem;
+    }
+    return kmem == kmemType(d);
+  }
+
+  /**
+   * Whether a device's region carries {@code IORESOURCE_DAX_KMEM} (6.3+): CXL RAM regions
+   * (drivers/dax/cxl.c) and soft-reserved hmem ranges (drivers/dax/hmem/hmem.c, unless {@code
+   * dax_hmem.region_idle}); pmem regions (drivers/dax/pmem.c) do not.
+   */
+  private boolean kmemType(Dax d) {
+    String type = regions.get(d.region).type;
+    return type.equals("cxl") || type.equals("hmem");
   }
 
   private void probe(String path, Dax d, String driver, boolean explicitBind) {
@@ -694,21 +901,24 @@ public final class SimulatedKernel implements Kernel {
     }
     d.driver = driver;
     if (!d.leaked) {
-      addBlocks(d, autoOnline);
+      addBlocks(d, autoOnline, true);
     }
   }
 
-  private void addBlocks(Dax d, String onlineAs) {
+  /**
+   * kmem's {@code add_memory_driver_managed()}: the device's whole blocks appear on its target
+   * node. {@code add_memory_resource()} then onlines each new block itself, in order, when {@code
+   * onlineAs} (auto_online_blocks at that moment) is not offline ({@code online_memory_block()}); a
+   * udev rule that onlines memory ({@code udevOnline}) runs afterwards, on the uevent of each
+   * block, and writes only blocks still offline (RHEL's rule matches {@code
+   * ATTR{state}=="offline"}).
+   */
+  private void addBlocks(Dax d, String onlineAs, boolean hotAdded) {
     long first = Math.floorDiv(d.start + blockSize - 1, blockSize);
     long last = Math.floorDiv(d.start + d.size, blockSize) - 1;
-    for (long i = first; i <= last; i++) {
-      Block b = new Block();
-      b.index = i;
-      b.node = d.targetNode;
-      b.device = d.name;
-      setOnline(b, onlineAs);
-      blocks.put(i, b);
-    }
+    // MHP_MEMMAP_ON_MEMORY (6.8+ kmem, when the device's knob and the parameter are on): the
+    // block's struct pages (64 bytes per 4 KiB page) live in the block and are not in MemTotal
+    boolean memmap = profile.daxMemmapOnMemory() && d.memmapOnMemory && !memmapOnMemory.equals("N");
     nodes.computeIfAbsent(
         d.targetNode,
         id -> {
@@ -716,23 +926,151 @@ public final class SimulatedKernel implements Kernel {
           n.id = id;
           return n;
         });
+    List<Block> added = new ArrayList<>();
+    for (long i = first; i <= last; i++) {
+      Block b = new Block();
+      b.index = i;
+      b.node = d.targetNode;
+      b.device = d.name;
+      b.memmapBytes = memmap ? blockSize / Sizes.PAGE * 64 : 0;
+      blocks.put(i, b);
+      added.add(b);
+    }
+    for (Block b : added) {
+      setOnline(b, onlineAs);
+    }
+    if (hotAdded && udevOnline != null) {
+      for (Block b : added) {
+        if (!b.online) {
+          setOnline(b, udevOnline);
+        }
+      }
+    }
   }
 
-  private static void setOnline(Block b, String how) {
+  /** Onlines ({@code online*}) or offlines a block; plain {@code online} picks the zone. */
+  private void setOnline(Block b, String how) {
     switch (how) {
       case "online_movable" -> {
         b.online = true;
         b.zone = "Movable";
       }
-      case "online_kernel", "online" -> {
+      case "online_kernel" -> {
         b.online = true;
         b.zone = "Normal";
+      }
+      case "online" -> {
+        String zone = defaultZone(b);
+        b.online = true;
+        b.zone = zone;
       }
       default -> {
         b.online = false;
         b.zone = null;
       }
     }
+  }
+
+  /**
+   * mm/memory_hotplug.c {@code zone_for_pfn_range(MMOP_ONLINE)}: the zone a plain {@code online} (a
+   * write, auto_online_blocks=online, or a udev rule writing online) gives an offline block, and
+   * the first word of its {@code valid_zones}. The same in 6.1 and 6.12.
+   */
+  private String defaultZone(Block b) {
+    return onlinePolicy.equals("auto-movable") ? autoMovableZone(b) : contigZone(b);
+  }
+
+  /**
+   * {@code default_zone_for_pfn()} (online_policy contig-zones): the zone whose span already covers
+   * the block if exactly one does, else Movable with {@code movable_node} and Normal without. So a
+   * fresh CPU-less node onlines into Normal. Zone spans are modelled from the node's online
+   * hot-added blocks (boot memory is taken not to surround kmem ranges).
+   */
+  private String contigZone(Block b) {
+    boolean inKernel = spans(b, "Normal");
+    boolean inMovable = spans(b, "Movable");
+    if (inKernel ^ inMovable) {
+      return inKernel ? "Normal" : "Movable";
+    }
+    return movableNode ? "Movable" : "Normal";
+  }
+
+  private boolean spans(Block b, String zone) {
+    long lo = Long.MAX_VALUE;
+    long hi = Long.MIN_VALUE;
+    for (Block o : blocks.values()) {
+      if (o != b && o.online && o.node == b.node && zone.equals(o.zone)) {
+        lo = Math.min(lo, o.index);
+        hi = Math.max(hi, o.index);
+      }
+    }
+    return lo <= b.index && b.index <= hi;
+  }
+
+  /**
+   * {@code auto_movable_zone_for_pfn()} (online_policy auto-movable) for kmem's static memory group
+   * (one per device): Normal once any block of the device is in a kernel zone; else Movable only if
+   * onlining the rest of the device Movable keeps MOVABLE within {@code auto_movable_ratio} percent
+   * of the boot-time kernel memory, system-wide and, with {@code auto_movable_numa_aware} (default
+   * Y), on the block's node too. A CPU-less node has no boot-time kernel memory, so kmem's blocks
+   * there go to Normal under the default settings.
+   */
+  private String autoMovableZone(Block b) {
+    if (autoMovableRatio == 0) {
+      return "Normal";
+    }
+    List<Block> group =
+        blocks.values().stream().filter(o -> Objects.equals(o.device, b.device)).toList();
+    if (group.stream().anyMatch(o -> o.online && !"Movable".equals(o.zone))) {
+      return "Normal";
+    }
+    long movableDone = group.stream().filter(o -> o.online).count();
+    long pages = (group.size() - movableDone) * (blockSize / Sizes.PAGE);
+    if (!canOnlineMovable(null, pages)) {
+      return "Normal";
+    }
+    if (autoMovableNumaAware && !canOnlineMovable(b.node, pages)) {
+      return "Normal";
+    }
+    return "Movable";
+  }
+
+  /** {@code auto_movable_can_online_movable()} without dynamic memory groups or CMA. */
+  private boolean canOnlineMovable(Integer node, long pages) {
+    long kernelEarly = 0;
+    for (Numa n : nodes.values()) {
+      if (node == null || n.id == node) {
+        kernelEarly += n.baseTotal / Sizes.PAGE;
+      }
+    }
+    long movable = 0;
+    for (Block o : blocks.values()) {
+      if (o.online && "Movable".equals(o.zone) && (node == null || o.node == node)) {
+        movable += blockSize / Sizes.PAGE;
+      }
+    }
+    if (kernelEarly <= 0) {
+      return false;
+    }
+    return movable + pages <= autoMovableRatio * kernelEarly / 100;
+  }
+
+  /**
+   * {@code valid_zones}: the zone of an online block; the default zone first for an offline one.
+   */
+  private String validZones(Block b) {
+    if (b.online) {
+      return b.zone;
+    }
+    String first = defaultZone(b);
+    StringBuilder sb = new StringBuilder(first);
+    if (!first.equals("Normal")) {
+      sb.append(" Normal"); // MMOP_ONLINE_KERNEL: default_kernel_zone_for_pfn()
+    }
+    if (!first.equals("Movable")) {
+      sb.append(" Movable");
+    }
+    return sb.toString();
   }
 
   private void unbindKmem(Dax d) {
@@ -742,7 +1080,17 @@ public final class SimulatedKernel implements Kernel {
       d.leaked = true;
       return;
     }
-    mine.forEach(b -> blocks.remove(b.index));
+    long poisoned = 0;
+    for (Block b : mine) {
+      poisoned += poisonIn(b);
+      long lo = b.index * blockSize;
+      poisonedPages.removeIf(p -> p >= lo && p < lo + blockSize); // the memmap goes too
+      blocks.remove(b.index);
+    }
+    if (!profile.perBlockPoisonCounter()) {
+      // 6.1: num_poisoned_pages is never lowered for removed memory, HardwareCorrupted leaks
+      leakedPoisonPages += poisoned;
+    }
   }
 
   private void blockWrite(String path, Block b, String value) {
@@ -751,7 +1099,7 @@ public final class SimulatedKernel implements Kernel {
         if (b.online) {
           throw refuse(path, value, Errno.EINVAL);
         }
-        if (poisonIn(b) > 0) {
+        if (profile.onlineRefusesPoisonedBlock() && poisonIn(b) > 0) {
           throw refuse(path, value, Errno.EHWPOISON);
         }
         setOnline(b, value);
@@ -775,7 +1123,14 @@ public final class SimulatedKernel implements Kernel {
     return poisonedPages.stream().filter(p -> p >= lo && p < hi).count();
   }
 
-  private void poison(String path, String value) {
+  /**
+   * {@code hard_offline_page} ({@code memory_failure()}) and {@code soft_offline_page} ({@code
+   * soft_offline_page()}) on a hex address, the same in 6.1 and 6.12: a page of an online block is
+   * poisoned and counted once; hard on a poisoned page is EHWPOISON, soft on one succeeds without
+   * effect ("page already poisoned"); a page of an offline block is ENXIO for hard ("memory outside
+   * kernel control") and EIO for soft; no memory there at all is ENXIO.
+   */
+  private void poison(String path, String value, boolean hard) {
     long addr;
     try {
       addr = Sizes.parseHex(value);
@@ -784,10 +1139,13 @@ public final class SimulatedKernel implements Kernel {
     }
     long page = addr & ~(Sizes.PAGE - 1);
     Block b = blocks.get(page / blockSize);
-    if (b == null || !b.online) {
+    if (b == null) {
       throw refuse(path, value, Errno.ENXIO);
     }
-    if (!poisonedPages.add(page)) {
+    if (!b.online) {
+      throw refuse(path, value, hard ? Errno.ENXIO : Errno.EIO);
+    }
+    if (!poisonedPages.add(page) && hard) {
       throw refuse(path, value, Errno.EHWPOISON);
     }
   }
@@ -840,6 +1198,16 @@ public final class SimulatedKernel implements Kernel {
     r.file(KernelPaths.HARD_OFFLINE_PAGE, "");
     r.file(KernelPaths.MEMORY + "/soft_offline_page", "");
     r.file(KernelPaths.DEMOTION, demotion + "\n");
+    r.file(KernelPaths.ONLINE_POLICY, onlinePolicy + "\n");
+    r.file(AUTO_MOVABLE_RATIO, autoMovableRatio + "\n");
+    r.file(AUTO_MOVABLE_NUMA_AWARE, (autoMovableNumaAware ? "Y" : "N") + "\n");
+    r.file(MEMMAP_ON_MEMORY, memmapOnMemory + "\n");
+    if (SAFE_RELEASE.matcher(release).matches()) {
+      r.file("/boot/config-" + release, profile.bootConfig());
+    }
+    if (udevOnline != null) {
+      r.file(REDHAT_RULES, redhatRules(udevOnline));
+    }
     r.dir("/sys/bus/nd/devices");
     for (int c = 0; c < cpuCount; c++) {
       r.file("/dev/cpu/" + c + "/msr", "");
@@ -875,6 +1243,9 @@ public final class SimulatedKernel implements Kernel {
       r.file(dir + "/resource", Sizes.hex(d.start) + "\n");
       r.file(dir + "/align", "2097152\n");
       r.file(dir + "/modalias", "dax:t0\n");
+      if (profile.daxMemmapOnMemory()) {
+        r.file(dir + "/memmap_on_memory", (d.memmapOnMemory ? 1 : 0) + "\n");
+      }
       r.file(dir + "/mapping0/start", Sizes.hex(d.start) + "\n");
       r.file(dir + "/mapping0/end", Sizes.hex(d.start + d.size - 1) + "\n");
       r.file(dir + "/mapping0/page_offset", "0x0\n");
@@ -972,6 +1343,13 @@ public final class SimulatedKernel implements Kernel {
       r.file(dir + "/cpulist", n.cpus + "\n");
       r.file(dir + "/meminfo", meminfo(n));
       r.file(dir + "/distance", distances(n) + "\n");
+      if (n.perf != null) {
+        String acc = dir + "/access1/initiators/";
+        r.file(acc + "read_latency", n.perf.readLatency() + "\n");
+        r.file(acc + "write_latency", n.perf.writeLatency() + "\n");
+        r.file(acc + "read_bandwidth", n.perf.readBandwidth() + "\n");
+        r.file(acc + "write_bandwidth", n.perf.writeBandwidth() + "\n");
+      }
     }
     r.file(KernelPaths.NODES + "/possible", ranges(nodes.keySet()) + "\n");
     r.file(KernelPaths.NODES + "/online", ranges(online) + "\n");
@@ -982,20 +1360,70 @@ public final class SimulatedKernel implements Kernel {
       r.file(dir + "/phys_index", String.format("%08x%n", b.index));
       r.file(dir + "/state", (b.online ? "online" : "offline") + "\n");
       r.file(dir + "/online", (b.online ? 1 : 0) + "\n");
-      r.file(dir + "/valid_zones", (b.online ? b.zone : "Normal Movable") + "\n");
+      r.file(dir + "/valid_zones", validZones(b) + "\n");
       r.file(dir + "/removable", "1\n");
       r.link(dir + "/node" + b.node, KernelPaths.node(b.node));
       r.link(KernelPaths.node(b.node) + "/memory" + b.index, dir);
     }
-    Set<Integer> dram = new TreeSet<>();
-    Set<Integer> slow = new TreeSet<>();
+    TreeMap<Integer, Set<Integer>> tiers = new TreeMap<>();
+    tiers.put(KernelProfile.tierOf(KernelProfile.MEMTIER_ADISTANCE_DRAM), new TreeSet<>());
     for (int id : hasMemory) {
-      (nodes.get(id).cpus.isEmpty() && nodes.get(id).baseTotal == 0 ? slow : dram).add(id);
+      tiers.computeIfAbsent(KernelProfile.tierOf(adistance(id)), t -> new TreeSet<>()).add(id);
     }
-    r.file(KernelPaths.MEMORY_TIERS + "/memory_tier4/nodelist", ranges(dram) + "\n");
-    if (!slow.isEmpty()) {
-      r.file(KernelPaths.MEMORY_TIERS + "/memory_tier22/nodelist", ranges(slow) + "\n");
+    tiers.forEach(
+        (t, ids) -> {
+          if (!ids.isEmpty() || t == KernelProfile.tierOf(KernelProfile.MEMTIER_ADISTANCE_DRAM)) {
+            r.file(KernelPaths.MEMORY_TIERS + "/memory_tier" + t + "/nodelist", ranges(ids) + "\n");
+          }
+        });
+  }
+
+  /**
+   * A memory node's abstract distance (mm/memory-tiers.c): kmem's nodes (CPU-less, no boot memory)
+   * start at {@code MEMTIER_DEFAULT_DAX_ADISTANCE}, every other node at {@code
+   * MEMTIER_ADISTANCE_DRAM}; from 6.7 a node with HMAT/CDAT performance gets {@code
+   * mt_perf_to_adistance()} against the reference DRAM node (the first CPU node with memory and
+   * performance data), unless the DRAM nodes differ by more than 10%.
+   */
+  int adistance(int id) {
+    Numa n = nodes.get(id);
+    boolean kmemNode = n.cpus.isEmpty() && n.baseTotal == 0;
+    int fallback =
+        kmemNode
+            ? KernelProfile.MEMTIER_DEFAULT_DAX_ADISTANCE
+            : KernelProfile.MEMTIER_ADISTANCE_DRAM;
+    if (!profile.adistanceFromPerformance() || n.perf == null || !n.perf.usable()) {
+      return fallback;
     }
+    KernelProfile.Perf ref = null;
+    for (Numa dram : nodes.values()) {
+      if (!dram.cpus.isEmpty() && dram.baseTotal > 0 && dram.perf != null && dram.perf.usable()) {
+        if (ref == null) {
+          ref = dram.perf;
+        } else if (!dram.perf.within10PercentOf(ref)) {
+          return fallback; // default_dram_perf_error
+        }
+      }
+    }
+    return ref == null ? fallback : KernelProfile.perfToAdistance(n.perf, ref);
+  }
+
+  /**
+   * RHEL 7's {@code /usr/lib/udev/rules.d/40-redhat.rules} memory rule (also quoted for early RHEL
+   * 8 by NVIDIA's POWER9 notes), with the state it writes. RHEL 8.x/9 spell the same rule over
+   * several lines ({@code ENV{.state}="online"}, {@code online_movable} on bare metal, {@code
+   * ATTR{state}=="offline", ATTR{state}="$env{.state}"}).
+   */
+  static String redhatRules(String state) {
+    return "# do not edit this file, it will be overwritten on update\n\n"
+        + "# CPU hotadd request\n"
+        + "SUBSYSTEM==\"cpu\", ACTION==\"add\", TEST==\"online\", ATTR{online}==\"0\","
+        + " ATTR{online}=\"1\"\n\n"
+        + "# Memory hotadd request\n"
+        + "SUBSYSTEM==\"memory\", ACTION==\"add\", PROGRAM=\"/bin/uname -p\","
+        + " RESULT!=\"s390*\", ATTR{state}==\"offline\", ATTR{state}=\""
+        + state
+        + "\"\n";
   }
 
   private String distances(Numa n) {
@@ -1011,17 +1439,23 @@ public final class SimulatedKernel implements Kernel {
     return String.join(" ", out);
   }
 
+  /** Online hot-added memory of a node, less the memmap a memmap_on_memory block carries. */
   private long onlineBytes(int node) {
-    return blocks.values().stream().filter(b -> b.node == node && b.online).count() * blockSize;
+    return blocks.values().stream()
+        .filter(b -> b.node == node && b.online)
+        .mapToLong(b -> blockSize - b.memmapBytes)
+        .sum();
   }
 
   /**
    * Hardware-corrupted bytes, system-wide ({@code node == null}) or in one node. A page whose block
-   * was hot-removed belongs to no node any more but still counts system-wide: 6.1's counter leaks
-   * until reboot (real-kernel-notes (6)).
+   * was hot-removed belongs to no node any more; on 6.1 it still counts system-wide, the counter
+   * leaks until reboot (real-kernel-notes (6)); from 6.2 the removal subtracts it ({@link
+   * KernelProfile#perBlockPoisonCounter()}).
    */
   private long poisonBytes(Integer node) {
-    return poisonedPages.stream()
+    long pages =
+        poisonedPages.stream()
             .filter(
                 p -> {
                   if (node == null) {
@@ -1030,8 +1464,8 @@ public final class SimulatedKernel implements Kernel {
                   Block b = blocks.get(p / blockSize);
                   return b != null && b.node == node;
                 })
-            .count()
-        * Sizes.PAGE;
+            .count();
+    return (pages + (node == null ? leakedPoisonPages : 0)) * Sizes.PAGE;
   }
 
   private String meminfo(Numa n) {
