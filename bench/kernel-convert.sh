@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Conversion benchmark on a real 6.1 kernel (QEMU TCG guest, two equal 1 GiB NVDIMMs on NUMA
+# Conversion benchmark on a real kernel, KERNEL=6.1 (default) or 6.12 (QEMU TCG guest, two equal 1 GiB NVDIMMs on NUMA
 # nodes 1 and 2). In ONE boot it times convert+online of a devdax device, alternating between
 #   - the agent:  java -jar daxtier-agent.jar apply -f pool.yaml   (a SystemRam pool naming the device)
 #   - daxctl:     daxctl reconfigure-device --mode=system-ram daxN.0
@@ -15,12 +15,14 @@
 # agent figures are NA.
 #
 #   bench/kernel-convert.sh            # ROUNDS=5 by default; needs .ci/install-kernel-deps.sh
+#   KERNEL=6.12 bench/kernel-convert.sh # the same on 6.12 (booted with memhp_default_state=offline)
 #
 # Last line: agent_s=… daxctl_s=… ratio=… jvm_start_s=…   (medians in seconds; ratio = agent/daxctl)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ROUNDS=${ROUNDS:-5}
+KERNEL=${KERNEL:-6.1}
 JAVA=${JAVA:-java}
 AGENT_JAR=${AGENT_JAR:-$ROOT/device-plugin/target/daxtier-agent.jar}
 CLASSES=$ROOT/e2e/target/test-classes
@@ -135,7 +137,7 @@ t1=${EPOCHREALTIME/./}
 echo "java_version_s=$(secs "$t0" "$t1")" >"$OUT/java-version.txt"
 GUEST
 
-dir=$("$JAVA" -cp "$CLASSES" io.daxtier.e2e.kernel.GuestMain --topology equal --timeout 1200 \
+dir=$("$JAVA" -cp "$CLASSES" io.daxtier.e2e.kernel.GuestMain --kernel "$KERNEL" --topology equal --timeout 1200 \
   --workdir "$WORKDIR" --env "AGENT_JAR=$AGENT_JAR" --env "ROUNDS=$ROUNDS" --env "MODE=$MODE" \
   kernel-convert "$script")
 rc=$(cat "$dir/exit_code")

@@ -52,7 +52,7 @@ public final class Initramfs {
   }
 
   /** As {@link #build(KernelImage, Path)} with only {@code names} (and their dependencies). */
-  public static Path build(KernelImage kernel, Path cacheDir, List<String> names)
+  public static synchronized Path build(KernelImage kernel, Path cacheDir, List<String> names)
       throws IOException, InterruptedException {
     Files.createDirectories(cacheDir);
     Path emptyConf = Files.createDirectories(cacheDir.resolve("modprobe-empty.d"));
