@@ -136,6 +136,53 @@ class CliTest {
         .isEqualTo(ExitCodes.BAD_POOL_FILE);
   }
 
+  static String releasing(String release) {
+    return """
+        apiVersion: daxtier.io/v1alpha1
+        kind: PmemNode
+        metadata: {name: node1, generation: 2}
+        spec:
+          pools:
+          - name: tier
+            state: Release
+            spec:
+              mode: SystemRam
+              resource: {unit: 128Mi}
+              release: %s
+        """
+        .formatted(release);
+  }
+
+  @Test
+  void anEraseWithoutItsConfirmationIsRefusedAndNothingIsErased() throws Exception {
+    SimulatedKernel k = Nodes.secureServer();
+    assertThat(run(on(k, 0), "apply", "-f", pool(POOL).toString())).isEqualTo(ExitCodes.OK);
+    k.clearWrites();
+
+    int rc = run(on(k, 0), "apply", "-f", pool(releasing("{action: Erase}")).toString());
+
+    assertThat(rc).isEqualTo(ExitCodes.BAD_POOL_FILE);
+    assertThat(err.toString()).contains("spec.release.confirmErase");
+    assertThat(k.dimmOverwrites("nmem0")).isZero();
+    assertThat(k.writes()).isEmpty();
+  }
+
+  @Test
+  void aConfirmedEraseErases() throws Exception {
+    SimulatedKernel k = Nodes.secureServer();
+    assertThat(run(on(k, 0), "apply", "-f", pool(POOL).toString())).isEqualTo(ExitCodes.OK);
+
+    int rc =
+        run(
+            on(k, 0),
+            "apply",
+            "-f",
+            pool(releasing("{action: Erase, confirmErase: true}")).toString());
+
+    assertThat(rc).as(err.toString() + out).isEqualTo(ExitCodes.OK);
+    assertThat(k.dimmOverwrites("nmem0")).isEqualTo(1);
+  }
+
   @Test
   void blockedExitCode() throws Exception {
     String required = POOL + "  policy: {encryption: Required}\n";
