@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.daxtier.agent.kernel.HostKernel;
 import io.daxtier.agent.kernel.sim.SimulatedKernel;
+import io.daxtier.agent.ndctl.ProcessNdctl;
 import io.daxtier.agent.ndctl.SimulatedNdctl;
+import io.daxtier.agent.ndctl.UnavailableNdctl;
 import io.daxtier.agent.testing.Nodes;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -90,6 +92,37 @@ class CliTest {
     assertThat(run(new Main(), "--root", tmp.toString(), "inventory"))
         .isEqualTo(ExitCodes.NO_SYSFS);
     assertThat(err.toString()).contains("no sysfs");
+  }
+
+  @Test
+  void underRootTheHostsNdctlNeverRuns() throws Exception {
+    Path tree = tmp.resolve("tree");
+    SimulatedKernel sim = Nodes.secureServer(); // an ARS-capable bus: converting starts a scrub
+    sim.materialize(tree);
+    Main m = new Main();
+
+    int rc = run(m, "--root", tree.toString(), "apply", "-f", pool(POOL).toString());
+
+    assertThat(m.ndctl()).isInstanceOf(UnavailableNdctl.class);
+    assertThat(rc).as(err.toString()).isEqualTo(ExitCodes.FAILED);
+    assertThat(out.toString())
+        .contains("ScrubFailed")
+        .contains("ndctl start-scrub ndbus0 not run: ndctl unavailable under --root");
+  }
+
+  @Test
+  void theNdctlFollowsTheKernel() throws Exception {
+    String example = Nodes.example("qemu-nvdimm").toString();
+    Main simulated = new Main();
+    run(simulated, "--root", tmp.toString(), "--simulate", example, "inventory");
+    assertThat(simulated.ndctl()).isInstanceOf(SimulatedNdctl.class);
+    Main host = new Main();
+    new CommandLine(host).parseArgs("--root", "/", "inventory");
+    assertThat(host.hostRoot()).isTrue();
+    assertThat(host.ndctl()).isInstanceOf(ProcessNdctl.class);
+    Main fixture = new Main();
+    new CommandLine(fixture).parseArgs("--root", tmp.resolve("x/..").toString(), "inventory");
+    assertThat(fixture.ndctl()).isInstanceOf(UnavailableNdctl.class);
   }
 
   @Test
