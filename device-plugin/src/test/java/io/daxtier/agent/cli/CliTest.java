@@ -272,6 +272,39 @@ class CliTest {
   }
 
   @Test
+  void theHealthEndpointsListenOnTheGivenAddress() throws Exception {
+    RunCommand everywhere = new RunCommand();
+    new CommandLine(everywhere).parseArgs("--pool-file", "pool.yaml");
+    assertThat(everywhere.healthBind().getAddress().isAnyLocalAddress()).isTrue();
+    assertThat(everywhere.healthBind().getPort()).isEqualTo(9464);
+    RunCommand loopback = new RunCommand();
+    new CommandLine(loopback)
+        .parseArgs("--pool-file", "pool.yaml", "--health-address", "127.0.0.1");
+    assertThat(loopback.healthBind().getAddress().isLoopbackAddress()).isTrue();
+    RunCommand v6 = new RunCommand();
+    new CommandLine(v6).parseArgs("--pool-file", "pool.yaml", "--health-address", "::1");
+    assertThat(v6.healthBind().getAddress().isLoopbackAddress()).isTrue();
+
+    // the agent serves there: the training run's own GETs go to the bound address
+    int rc =
+        run(
+            new Main(),
+            "--simulate",
+            Nodes.example("qemu-nvdimm").toString(),
+            "run",
+            "--pool-file",
+            Nodes.example("pool-pmem-tier").toString(),
+            "--kubelet-dir",
+            tmp.resolve("kubelet").toString(),
+            "--metrics-port",
+            "0",
+            "--health-address",
+            "127.0.0.1",
+            "--cds-training");
+    assertThat(rc).as(err.toString()).isZero();
+  }
+
+  @Test
   void cdsTrainingOnlyOnTheSimulatedKernel() throws Exception {
     int rc =
         run(
