@@ -87,6 +87,14 @@ class ChartTest {
             "run", "--node-name=$(NODE_NAME)", "--kubelet-dir=/var/lib/kubelet/device-plugins")
         .noneMatch(a -> a.startsWith("--simulate"));
     assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    // the health endpoints listen on the pod IP, where the probes connect
+    assertThat(c.getArgs()).contains("--health-address=$(POD_IP)");
+    assertThat(c.getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("POD_IP");
+              assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.podIP");
+            });
     assertThat(pod.getTolerations()).anyMatch(t -> "Exists".equals(t.getOperator()));
     assertThat(pod.getPriorityClassName()).isEqualTo("system-node-critical");
   }
@@ -186,6 +194,19 @@ class ChartTest {
     assertThat(chart.all(Role.class)).isEmpty();
     assertThat(chart.hasKind("ServiceMonitor")).isTrue();
     assertThat(chart.hasKind("ValidatingAdmissionPolicy")).isFalse();
+  }
+
+  @Test
+  void theHealthAddressCanListenEverywhere() {
+    Container c =
+        RenderedChart.render(Map.of("agent.healthAddress", "0.0.0.0"))
+            .one(DaemonSet.class, "dt-agent")
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0);
+    assertThat(c.getArgs()).contains("--health-address=0.0.0.0");
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.daxtier.agent.kernel.sim.SimulatedKernel;
 import io.daxtier.agent.ndctl.Ndctl;
 import io.daxtier.agent.ndctl.ProcessNdctl;
 import io.daxtier.agent.ndctl.SimulatedNdctl;
+import io.daxtier.agent.ndctl.UnavailableNdctl;
 import io.daxtier.agent.reconcile.NodeReconciler;
 import io.daxtier.agent.record.NodeRecord;
 import java.io.IOException;
@@ -87,7 +88,8 @@ public final class Main implements Runnable {
         ndctl = new SimulatedNdctl(sim);
       } else {
         kernel = FaultInjection.wrap(new HostKernel(root), System.getenv(FaultInjection.ENV));
-        ndctl = new ProcessNdctl();
+        // the host's ndctl acts on the host's buses and DIMMs, never on a tree under --root
+        ndctl = hostRoot() ? new ProcessNdctl() : new UnavailableNdctl(UnavailableNdctl.UNDER_ROOT);
       }
     }
     return kernel;
@@ -117,6 +119,11 @@ public final class Main implements Runnable {
   Ndctl ndctl() throws IOException {
     kernel();
     return ndctl;
+  }
+
+  /** Whether the agent works on this host's own /sys (no --root, or --root /). */
+  boolean hostRoot() {
+    return root.toAbsolutePath().normalize().equals(Path.of("/"));
   }
 
   boolean simulated() {

@@ -12,6 +12,7 @@ import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.PmemNode;
 import io.daxtier.api.v1alpha1.PmemPool;
 import io.daxtier.api.v1alpha1.PmemPoolSpec;
+import io.daxtier.api.v1alpha1.ReleaseAction;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,6 +91,13 @@ public final class PoolFile {
 
   private static void validate(Path file, NodePool p) throws BadPoolFile {
     try {
+      if (p.spec.release != null
+          && p.spec.release.action == ReleaseAction.Erase
+          && !Boolean.TRUE.equals(p.spec.release.confirmErase)) {
+        throw new IllegalArgumentException(
+            "release.action Erase overwrites the pool's DIMMs: set spec.release.confirmErase: true"
+                + " to confirm");
+      }
       if (p.spec.resource != null
           && p.spec.resource.unit != null
           && Sizes.parse(p.spec.resource.unit) < 128 * Sizes.MIB) {

@@ -21,6 +21,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -80,6 +81,14 @@ final class RunCommand implements Callable<Integer> {
       description =
           "Port for /healthz, /readyz, /metrics (0: any free port, -1: off; default 9464).")
   int metricsPort = 9464;
+
+  @Option(
+      names = "--health-address",
+      paramLabel = "ADDRESS",
+      description =
+          "Address /healthz, /readyz and /metrics listen on (default: every interface; the Helm"
+              + " chart passes the pod IP).")
+  String healthAddress;
 
   @Option(
       names = "--poison-watch",
@@ -173,6 +182,11 @@ final class RunCommand implements Callable<Integer> {
     if (pre != 0) {
       return pre;
     }
+    InetSocketAddress healthBind = healthBind();
+    if (healthBind == null) {
+      err.println("error: --health-address: cannot resolve '" + healthAddress + "'");
+      return ExitCodes.USAGE;
+    }
     if (cdsTraining && (!main.simulated() || once || !devicePlugin)) {
       err.println("error: --cds-training needs --simulate and the device plugin, without --once");
       return ExitCodes.USAGE;
@@ -222,12 +236,13 @@ final class RunCommand implements Callable<Integer> {
         metricsPort < 0
             ? null
             : new HealthServer(
-                metricsPort,
-                metrics,
+                healthBind,
+                metrics::scrape,
                 () ->
                     loop.lastPass() == null
                         || loop.lastPass().isAfter(Instant.now().minus(every.multipliedBy(3))),
-                () -> loop.lastResult().isPresent());
+                () -> loop.lastResult().isPresent(),
+                HealthServer.DEFAULT_DEADLINE);
     TrainingKubelet standIn = cdsTraining ? TrainingKubelet.start(kubeletDir) : null;
     ScheduledExecutorService exec =
         Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "daxtier-agent"));
@@ -239,9 +254,9 @@ final class RunCommand implements Callable<Integer> {
       try {
         boolean ok = standIn.awaitAllocated(TRAINING_TIMEOUT);
         if (health != null) {
-          get(health.port(), "/healthz");
-          get(health.port(), "/readyz");
-          get(health.port(), "/metrics");
+          get(health.address(), "/healthz");
+          get(health.address(), "/readyz");
+          get(health.address(), "/metrics");
         }
         return ok ? ExitCodes.OK : ExitCodes.ERROR;
       } finally {
@@ -272,9 +287,23 @@ final class RunCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  /** A plain HTTP/1.0 GET on localhost (training: the server side is what gets exercised). */
-  private static void get(int port, String path) throws IOException {
-    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+  /** Where the health endpoints listen: every interface, or {@code --health-address}. */
+  InetSocketAddress healthBind() {
+    int port = Math.max(metricsPort, 0);
+    if (healthAddress == null || healthAddress.isBlank()) {
+      return new InetSocketAddress(port);
+    }
+    InetSocketAddress a = new InetSocketAddress(healthAddress.strip(), port);
+    return a.isUnresolved() ? null : a;
+  }
+
+  /** A plain HTTP/1.0 GET (training: the server side is what gets exercised). */
+  private static void get(InetSocketAddress server, String path) throws IOException {
+    InetAddress host =
+        server.getAddress().isAnyLocalAddress()
+            ? InetAddress.getLoopbackAddress()
+            : server.getAddress();
+    try (Socket s = new Socket(host, server.getPort())) {
       OutputStream out = s.getOutputStream();
       out.write(("GET " + path + " HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.flush();

@@ -122,23 +122,35 @@ public final class Executor {
     return new ExecutionReport(outcomes, scrubbed, erased, node);
   }
 
+  /** "ndctl COMMAND failed", or why no ndctl command runs at all. */
+  private String ndctlFailed(String command) {
+    return ndctl
+        .unavailable()
+        .map(why -> "ndctl " + command + " not run: " + why)
+        .orElse("ndctl " + command + " failed");
+  }
+
   private void run(
       Step step, DaxDevice d, List<String> notes, Set<String> scrubbed, Set<String> erased)
       throws StepFailure {
     if (step instanceof Step.StartScrub s) {
       if (!scrubInProgress(s.bus()) && !ndctl.startScrub(s.bus())) {
         throw new StepFailure(
-            new Outcome.Failed("ScrubFailed", "ndctl start-scrub " + s.bus() + " failed"));
+            new Outcome.Failed("ScrubFailed", ndctlFailed("start-scrub " + s.bus())));
       }
     } else if (step instanceof Step.AwaitScrub s) {
       if (!ndctl.awaitScrub(s.bus(), scrubTimeout)) {
+        if (ndctl.unavailable().isPresent()) {
+          throw new StepFailure(
+              new Outcome.Failed("ScrubFailed", ndctlFailed("wait-scrub " + s.bus())));
+        }
         throw new StepFailure(
             new Outcome.Retry("ScrubInProgress", "ARS on " + s.bus() + " has not completed"));
       }
       scrubbed.add(s.bus());
     } else if (step instanceof Step.ClearErrors s) {
       if (!ndctl.clearErrors(s.device())) {
-        notes.add("ClearErrorsFailed: ndctl clear-errors for " + s.device() + " failed");
+        notes.add("ClearErrorsFailed: " + ndctlFailed("clear-errors for " + s.device()));
       }
     } else if (step instanceof Step.CheckBadBlocks s) {
       checkBadBlocks(d, s.max());
@@ -373,6 +385,10 @@ public final class Executor {
       for (String region : regions) {
         if (kernel.exists(KernelPaths.ND_DEVICES + "/" + region + "/driver")) {
           if (!ndctl.disableRegion(region)) {
+            if (ndctl.unavailable().isPresent()) {
+              throw new StepFailure(
+                  new Outcome.Failed("EraseFailed", ndctlFailed("disable-region " + region)));
+            }
             throw new StepFailure(
                 new Outcome.Retry(
                     "EraseWaiting", "ndctl disable-region " + region + " failed (in use?)"));
@@ -383,8 +399,7 @@ public final class Executor {
       for (String dimm : dimms) {
         if (!ndctl.overwrite(dimm)) {
           throw new StepFailure(
-              new Outcome.Failed(
-                  "EraseFailed", "ndctl sanitize-dimm --overwrite " + dimm + " failed"));
+              new Outcome.Failed("EraseFailed", ndctlFailed("sanitize-dimm --overwrite " + dimm)));
         }
       }
       for (String dimm : dimms) {

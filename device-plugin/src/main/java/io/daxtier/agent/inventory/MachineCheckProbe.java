@@ -36,6 +36,11 @@ final class MachineCheckProbe {
     this.kernel = kernel;
   }
 
+  /**
+   * The hardware's answer first; {@code mce=recovery} only settles an {@link Capability#Unknown}
+   * one. The option makes the kernel use copy_mc_fragile, which cannot give a CPU without software
+   * error recovery (MCG_SER_P clear, or AMD without SUCCOR) a way to survive poison.
+   */
   McRecovery probe() {
     List<String> ev = new ArrayList<>();
     String cmdline = kernel.readTrimmed(KernelPaths.CMDLINE).orElse("");
@@ -44,35 +49,47 @@ final class MachineCheckProbe {
       ev.add(
           "cpuinfo flag hypervisor: machine-check capabilities are the hypervisor's virtual ones");
     }
-    if (Arrays.asList(cmdline.split("\\s+")).contains("mce=recovery")) {
+    Capability hardware = hardware(cpu, ev);
+    if (!Arrays.asList(cmdline.split("\\s+")).contains("mce=recovery")) {
+      return new McRecovery(hardware, ev);
+    }
+    if (hardware == Capability.Unknown) {
       ev.add(
           "mce=recovery on the kernel command line sets copy_mc_fragile"
               + " (arch/x86/kernel/cpu/mce/core.c mcheck_late_init -> enable_copy_mc_fragile)");
       return new McRecovery(Capability.Supported, ev);
     }
+    ev.add(
+        "mce=recovery on the kernel command line does not change the hardware's answer "
+            + hardware
+            + " (it selects copy_mc_fragile; recovery still needs the CPU's support)");
+    return new McRecovery(hardware, ev);
+  }
+
+  private Capability hardware(CpuInfo cpu, List<String> ev) {
     if (cpu.vendor().equals("AuthenticAMD") || cpu.vendor().equals("HygonGenuine")) {
       if (cpu.flags().contains("succor")) {
         ev.add(
             "cpuinfo flag succor: AMD software uncorrectable error containment and recovery"
                 + " (arch/x86/include/asm/cpufeatures.h X86_FEATURE_SUCCOR,"
                 + " arch/x86/kernel/cpu/mce/severity.c mce_severity_amd)");
-        return new McRecovery(Capability.Supported, ev);
+        return Capability.Supported;
       }
       ev.add(
           "AMD CPU without the succor flag: uncorrected errors in kernel context are graded PANIC"
               + " (arch/x86/kernel/cpu/mce/severity.c mce_severity_amd)");
-      return new McRecovery(Capability.Unsupported, ev);
+      return Capability.Unsupported;
     }
     if (!cpu.vendor().equals("GenuineIntel")) {
       ev.add("CPU vendor '" + cpu.vendor() + "': no known rule");
-      return new McRecovery(Capability.Unknown, ev);
+      return Capability.Unknown;
     }
     Optional<Long> mcgCap = readMcgCap();
     if (mcgCap.isEmpty()) {
       ev.add(
           "IA32_MCG_CAP (MSR 0x179) unreadable: /dev/cpu/0/msr needs the msr module and"
               + " CAP_SYS_RAWIO");
-      return new McRecovery(Capability.Unknown, ev);
+      return Capability.Unknown;
     }
     boolean serP = (mcgCap.get() & MCG_SER_P) != 0;
     ev.add(
@@ -83,7 +100,7 @@ final class MachineCheckProbe {
       ev.add(
           "without software error recovery every uncorrected error is fatal"
               + " (arch/x86/kernel/cpu/mce/severity.c mce_severity_intel)");
-      return new McRecovery(Capability.Unsupported, ev);
+      return Capability.Unsupported;
     }
     if (cpu.family() == 6 && FRAGILE_ONLY_MODELS.contains(cpu.model())) {
       ev.add(
@@ -92,7 +109,7 @@ final class MachineCheckProbe {
                   + " copy_mc_fragile, enabled by PCI quirks on RAS SKUs that user space cannot"
                   + " read (arch/x86/kernel/quirks.c, arch/x86/lib/copy_mc.c)",
               cpu.model()));
-      return new McRecovery(Capability.Unknown, ev);
+      return Capability.Unknown;
     }
     if (cpu.family() == 6 && cpu.model() == SKYLAKE_X) {
       ev.add(
@@ -103,7 +120,7 @@ final class MachineCheckProbe {
           "copy_mc uses rep;movsb (ERMS) outside copy_mc_fragile models"
               + " (arch/x86/lib/copy_mc.c copy_mc_enhanced_fast_string)");
     }
-    return new McRecovery(Capability.Supported, ev);
+    return Capability.Supported;
   }
 
   private Optional<Long> readMcgCap() {

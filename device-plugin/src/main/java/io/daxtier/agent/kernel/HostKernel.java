@@ -1,5 +1,6 @@
 package io.daxtier.agent.kernel;
 
+import io.daxtier.agent.process.Subprocess;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -10,11 +11,11 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** The real kernel: {@code sys/}, {@code proc/} and {@code dev/} under a root directory. */
@@ -126,22 +127,6 @@ public final class HostKernel implements Kernel {
     if (!root.equals(Path.of("/"))) {
       return false; // a fixture tree has no modules to load
     }
-    try {
-      Process p =
-          new ProcessBuilder("modprobe", name)
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-              .start();
-      if (!p.waitFor(30, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return false;
-      }
-      return p.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return Subprocess.run(List.of("modprobe", name), Duration.ofSeconds(30)).exitCode() == 0;
   }
 }

@@ -6,6 +6,11 @@ import java.util.Optional;
 /** What the agent needs from ndctl (ioctls and DSMs that sysfs cannot do). */
 public interface Ndctl {
 
+  /** Why no command can run at all (every operation then fails); empty when ndctl is there. */
+  default Optional<String> unavailable() {
+    return Optional.empty();
+  }
+
   /** Starts an ARS on a bus; false when the bus has none (EOPNOTSUPP/ENOENT). */
   boolean startScrub(String bus);
 

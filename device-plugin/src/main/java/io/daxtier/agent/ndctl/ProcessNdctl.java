@@ -1,19 +1,24 @@
 package io.daxtier.agent.ndctl;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import io.daxtier.agent.process.Subprocess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Runs the {@code ndctl} binary and parses its JSON. */
 public final class ProcessNdctl implements Ndctl {
 
-  /** The outcome of one command. */
-  public record Result(int exitCode, String stdout) {}
+  /** The outcome of one command; a timed-out command was killed and has exit code -1. */
+  public record Result(int exitCode, String stdout, boolean timedOut) {
+    public Result(int exitCode, String stdout) {
+      this(exitCode, stdout, false);
+    }
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(ProcessNdctl.class);
 
   /** Runs a command line; replaced in tests. */
   @FunctionalInterface
@@ -87,24 +92,26 @@ public final class ProcessNdctl implements Ndctl {
     return ndctl(Duration.ofMinutes(5), "enable-region", region).exitCode() == 0;
   }
 
+  /**
+   * Runs a command under {@link Subprocess}: output drained, the process tree killed at the
+   * deadline.
+   */
   static Result exec(List<String> command, Duration timeout) {
-    try {
-      Process p =
-          new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-      String out;
-      try (InputStream in = p.getInputStream()) {
-        out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      }
-      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        p.destroyForcibly();
-        return new Result(-1, out);
-      }
-      return new Result(p.exitValue(), out);
-    } catch (IOException e) {
-      return new Result(-1, "");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new Result(-1, "");
+    Subprocess.Result r = Subprocess.run(command, timeout);
+    if (r.timedOut()) {
+      LOG.warn(
+          "{} timed out after {}; killed it and its child processes",
+          String.join(" ", command),
+          timeout);
+    } else if (r.exitCode() != 0 && !r.stderr().isBlank()) {
+      LOG.info("{} failed ({}): {}", String.join(" ", command), r.exitCode(), tail(r.stderr()));
     }
+    return new Result(r.exitCode(), r.stdout(), r.timedOut());
+  }
+
+  /** The end of a command's stderr, where its error message is, short enough for a log line. */
+  static String tail(String stderr) {
+    String s = stderr.strip();
+    return s.length() <= 400 ? s : "..." + s.substring(s.length() - 400);
   }
 }

@@ -84,6 +84,15 @@ public final class PoolPolicy {
             ? ReleaseAction.Keep
             : spec.release.action;
     if (action == ReleaseAction.Erase) {
+      if (!Boolean.TRUE.equals(spec.release.confirmErase)) {
+        // The CRD's validation demands the confirmation, but a pool file or an API server
+        // without that rule reaches the agent unchecked: an erase is never implied.
+        return new Decision.Block(
+            Rule.EraseUnsafe,
+            "release.action Erase overwrites the DIMMs of "
+                + d.name()
+                + ": set spec.release.confirmErase: true to confirm; nothing erased");
+      }
       for (Dimm dimm : inv.dimmsOf(d)) {
         if (dimm.frozen()) {
           return new Decision.Block(

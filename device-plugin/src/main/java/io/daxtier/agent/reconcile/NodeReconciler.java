@@ -36,6 +36,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One pass of the agent, in fixed named steps: observe (inventory), provision, decide (policy),
@@ -43,6 +45,8 @@ import java.util.stream.Collectors;
  * is the source of truth for everything else.
  */
 public final class NodeReconciler {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeReconciler.class);
+
   /** First retry delay after a refused offline; doubles per attempt up to {@link #MAX_BACKOFF}. */
   static final Duration BASE_BACKOFF = Duration.ofSeconds(10);
 
@@ -206,6 +210,14 @@ public final class NodeReconciler {
                 || p.spec.devices.regions.contains(r.name());
         long want = size == 0 ? r.available() : size;
         if (selected && r.available() > 0 && want <= r.available() && want >= 256 * Sizes.MIB) {
+          if (ndctl.unavailable().isPresent()) {
+            LOG.warn(
+                "pool {}: not provisioning a namespace in {}: {}",
+                p.name,
+                r.name(),
+                ndctl.unavailable().get());
+            continue;
+          }
           created |= ndctl.createNamespace(r.name(), size, align).isPresent();
         }
       }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.daxtier.agent.kernel.HostKernel;
 import io.daxtier.agent.kernel.sim.SimulatedKernel;
+import io.daxtier.agent.ndctl.ProcessNdctl;
 import io.daxtier.agent.ndctl.SimulatedNdctl;
+import io.daxtier.agent.ndctl.UnavailableNdctl;
 import io.daxtier.agent.testing.Nodes;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -93,6 +95,37 @@ class CliTest {
   }
 
   @Test
+  void underRootTheHostsNdctlNeverRuns() throws Exception {
+    Path tree = tmp.resolve("tree");
+    SimulatedKernel sim = Nodes.secureServer(); // an ARS-capable bus: converting starts a scrub
+    sim.materialize(tree);
+    Main m = new Main();
+
+    int rc = run(m, "--root", tree.toString(), "apply", "-f", pool(POOL).toString());
+
+    assertThat(m.ndctl()).isInstanceOf(UnavailableNdctl.class);
+    assertThat(rc).as(err.toString()).isEqualTo(ExitCodes.FAILED);
+    assertThat(out.toString())
+        .contains("ScrubFailed")
+        .contains("ndctl start-scrub ndbus0 not run: ndctl unavailable under --root");
+  }
+
+  @Test
+  void theNdctlFollowsTheKernel() throws Exception {
+    String example = Nodes.example("qemu-nvdimm").toString();
+    Main simulated = new Main();
+    run(simulated, "--root", tmp.toString(), "--simulate", example, "inventory");
+    assertThat(simulated.ndctl()).isInstanceOf(SimulatedNdctl.class);
+    Main host = new Main();
+    new CommandLine(host).parseArgs("--root", "/", "inventory");
+    assertThat(host.hostRoot()).isTrue();
+    assertThat(host.ndctl()).isInstanceOf(ProcessNdctl.class);
+    Main fixture = new Main();
+    new CommandLine(fixture).parseArgs("--root", tmp.resolve("x/..").toString(), "inventory");
+    assertThat(fixture.ndctl()).isInstanceOf(UnavailableNdctl.class);
+  }
+
+  @Test
   void kmemMissing() throws Exception {
     SimulatedKernel k = Nodes.qemu();
     k.removeKmem();
@@ -134,6 +167,53 @@ class CliTest {
         .isEqualTo(ExitCodes.BAD_POOL_FILE);
     assertThat(run(on(Nodes.qemu(), 0), "apply", "-f", tmp.resolve("missing.yaml").toString()))
         .isEqualTo(ExitCodes.BAD_POOL_FILE);
+  }
+
+  static String releasing(String release) {
+    return """
+        apiVersion: daxtier.io/v1alpha1
+        kind: PmemNode
+        metadata: {name: node1, generation: 2}
+        spec:
+          pools:
+          - name: tier
+            state: Release
+            spec:
+              mode: SystemRam
+              resource: {unit: 128Mi}
+              release: %s
+        """
+        .formatted(release);
+  }
+
+  @Test
+  void anEraseWithoutItsConfirmationIsRefusedAndNothingIsErased() throws Exception {
+    SimulatedKernel k = Nodes.secureServer();
+    assertThat(run(on(k, 0), "apply", "-f", pool(POOL).toString())).isEqualTo(ExitCodes.OK);
+    k.clearWrites();
+
+    int rc = run(on(k, 0), "apply", "-f", pool(releasing("{action: Erase}")).toString());
+
+    assertThat(rc).isEqualTo(ExitCodes.BAD_POOL_FILE);
+    assertThat(err.toString()).contains("spec.release.confirmErase");
+    assertThat(k.dimmOverwrites("nmem0")).isZero();
+    assertThat(k.writes()).isEmpty();
+  }
+
+  @Test
+  void aConfirmedEraseErases() throws Exception {
+    SimulatedKernel k = Nodes.secureServer();
+    assertThat(run(on(k, 0), "apply", "-f", pool(POOL).toString())).isEqualTo(ExitCodes.OK);
+
+    int rc =
+        run(
+            on(k, 0),
+            "apply",
+            "-f",
+            pool(releasing("{action: Erase, confirmErase: true}")).toString());
+
+    assertThat(rc).as(err.toString() + out).isEqualTo(ExitCodes.OK);
+    assertThat(k.dimmOverwrites("nmem0")).isEqualTo(1);
   }
 
   @Test
@@ -189,6 +269,39 @@ class CliTest {
             "--cds-training");
     assertThat(rc).as(err.toString()).isZero();
     assertThat(RunCommand.keepsRunning()).isFalse();
+  }
+
+  @Test
+  void theHealthEndpointsListenOnTheGivenAddress() throws Exception {
+    RunCommand everywhere = new RunCommand();
+    new CommandLine(everywhere).parseArgs("--pool-file", "pool.yaml");
+    assertThat(everywhere.healthBind().getAddress().isAnyLocalAddress()).isTrue();
+    assertThat(everywhere.healthBind().getPort()).isEqualTo(9464);
+    RunCommand loopback = new RunCommand();
+    new CommandLine(loopback)
+        .parseArgs("--pool-file", "pool.yaml", "--health-address", "127.0.0.1");
+    assertThat(loopback.healthBind().getAddress().isLoopbackAddress()).isTrue();
+    RunCommand v6 = new RunCommand();
+    new CommandLine(v6).parseArgs("--pool-file", "pool.yaml", "--health-address", "::1");
+    assertThat(v6.healthBind().getAddress().isLoopbackAddress()).isTrue();
+
+    // the agent serves there: the training run's own GETs go to the bound address
+    int rc =
+        run(
+            new Main(),
+            "--simulate",
+            Nodes.example("qemu-nvdimm").toString(),
+            "run",
+            "--pool-file",
+            Nodes.example("pool-pmem-tier").toString(),
+            "--kubelet-dir",
+            tmp.resolve("kubelet").toString(),
+            "--metrics-port",
+            "0",
+            "--health-address",
+            "127.0.0.1",
+            "--cds-training");
+    assertThat(rc).as(err.toString()).isZero();
   }
 
   @Test

@@ -274,6 +274,26 @@ class SafetyTest {
   }
 
   @Test
+  void eraseWithoutConfirmEraseIsBlockedEvenWhenNothingValidatedThePool() {
+    SimulatedKernel k = Nodes.secureServer();
+    NodeReconciler a = agent(k, clock);
+    a.reconcile(List.of(Pools.systemRam("p")), 1L);
+    NodePool release = Pools.releasing(Pools.systemRam("p"), ReleaseAction.Erase);
+    release.spec.release.confirmErase = null;
+
+    PassResult r = a.reconcile(List.of(release), 2L);
+
+    assertThat(r.devices())
+        .allSatisfy(
+            d -> {
+              assertThat(d.reason()).isEqualTo("EraseUnsafe");
+              assertThat(d.message()).contains("spec.release.confirmErase");
+            });
+    assertThat(k.dimmOverwrites("nmem0")).isZero();
+    assertThat(k.dimmOverwrites("nmem1")).isZero();
+  }
+
+  @Test
   void eraseWithAFrozenDimmIsBlocked() {
     SimulatedKernel k = Nodes.secureServer();
     k.setDimmSecurity("nmem1", "unlocked", true);
