@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -22,6 +23,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * state directory, the next start (without the opt-in) puts it back, and a managed apply converts
  * into Movable with auto_online_blocks restored; daxctl referees the result.
  */
+// its kernels one after the other (one static guest run); other IT classes side by side
+@ResourceLock("io.daxtier.e2e.kernel.AutoOnlineIT")
 @ParameterizedClass(name = "[{0}]")
 @MethodSource("io.daxtier.e2e.kernel.RealKernel#kernels")
 class AutoOnlineIT {

@@ -7,6 +7,7 @@ import io.daxtier.api.v1alpha1.PmemPool;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -15,6 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Scenario 2: a SystemRam pool applied with the agent ends with both devices in system-ram mode,
  * every block online in Movable, nodes 1 and 2 grown; re-applying writes nothing to sysfs.
  */
+// its kernels one after the other (one static guest run); other IT classes side by side
+@ResourceLock("io.daxtier.e2e.kernel.ConvertIT")
 @ParameterizedClass(name = "[{0}]")
 @MethodSource("io.daxtier.e2e.kernel.RealKernel#kernels")
 class ConvertIT {

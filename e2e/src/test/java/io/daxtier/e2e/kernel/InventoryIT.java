@@ -6,11 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Scenario 1: {@code inventory --json} agrees with ndctl and daxctl on the real kernel. */
+// its kernels one after the other (one static guest run); other IT classes side by side
+@ResourceLock("io.daxtier.e2e.kernel.InventoryIT")
 @ParameterizedClass(name = "[{0}]")
 @MethodSource("io.daxtier.e2e.kernel.RealKernel#kernels")
 class InventoryIT {

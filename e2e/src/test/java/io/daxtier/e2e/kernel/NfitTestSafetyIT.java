@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -33,6 +34,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * clear-errors, DIMM security, overwrite) next to QEMU's NVDIMMs, in one boot (nfit-safety.sh; the
  * security changes come last as only a reboot undoes them). Scenario numbers are the issue's.
  */
+// its kernels one after the other (one static guest run); other IT classes side by side
+@ResourceLock("io.daxtier.e2e.kernel.NfitTestSafetyIT")
 @ParameterizedClass(name = "[{0}]")
 @MethodSource("io.daxtier.e2e.kernel.RealKernel#nfitTestKernels")
 class NfitTestSafetyIT {

@@ -8,6 +8,7 @@ import io.daxtier.api.v1alpha1.ScrubMode;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -18,6 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * NFIT has no error injection, so the page is retired the way the agent's RetirePages does it
  * (real-kernel-notes, findings 5 and 6).
  */
+// its kernels one after the other (one static guest run); other IT classes side by side
+@ResourceLock("io.daxtier.e2e.kernel.PoisonIT")
 @ParameterizedClass(name = "[{0}]")
 @MethodSource("io.daxtier.e2e.kernel.RealKernel#kernels")
 class PoisonIT {

@@ -247,7 +247,7 @@ public final class RealKernel {
   }
 
   private static String agentProblem;
-  private static Path staged;
+  private static volatile Path staged; // written under the class lock, read by guest()
 
   /**
    * A private copy of the agent jar, taken once per test JVM: the guests read it over 9p while the

@@ -10,6 +10,7 @@ import io.daxtier.api.v1alpha1.Zone;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -19,6 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * back; with a block held busy the release reports EBUSY and forces nothing (kmem stays bound: a
  * kmem unbind with blocks online would leak the range until reboot, real-kernel-notes finding 4).
  */
+// its kernels one after the other (one static guest run); other IT classes side by side
+@ResourceLock("io.daxtier.e2e.kernel.ReleaseIT")
 @ParameterizedClass(name = "[{0}]")
 @MethodSource("io.daxtier.e2e.kernel.RealKernel#kernels")
 class ReleaseIT {

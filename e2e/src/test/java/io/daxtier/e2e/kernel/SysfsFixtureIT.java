@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -21,6 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * system-ram on nodes 1 and 2) and captures the sysfs fixture in both modes. With {@code
  * -Ddaxtier.fixture.update=true} the capture replaces the agent's committed fixture.
  */
+// its kernels one after the other (one static guest run); other IT classes side by side
+@ResourceLock("io.daxtier.e2e.kernel.SysfsFixtureIT")
 @ParameterizedClass(name = "[{0}]")
 @MethodSource("io.daxtier.e2e.kernel.RealKernel#kernels")
 class SysfsFixtureIT {

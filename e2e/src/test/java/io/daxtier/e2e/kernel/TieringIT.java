@@ -7,11 +7,14 @@ import io.daxtier.api.v1alpha1.TieringSpec;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Scenario 6: a pool asking for demotion enables it; the memory tiers show the pmem nodes. */
+// its kernels one after the other (one static guest run); other IT classes side by side
+@ResourceLock("io.daxtier.e2e.kernel.TieringIT")
 @ParameterizedClass(name = "[{0}]")
 @MethodSource("io.daxtier.e2e.kernel.RealKernel#kernels")
 class TieringIT {
