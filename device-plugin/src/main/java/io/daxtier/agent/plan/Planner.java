@@ -7,17 +7,21 @@ import io.daxtier.agent.model.MemoryBlock;
 import io.daxtier.agent.model.Region;
 import io.daxtier.agent.policy.Decision;
 import io.daxtier.agent.policy.DeviceDecision;
+import io.daxtier.agent.policy.History;
 import io.daxtier.agent.policy.Rule;
 import io.daxtier.api.v1alpha1.DaxBusModel;
 import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.NodePool;
+import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.PoolMode;
 import io.daxtier.api.v1alpha1.ReleaseAction;
 import io.daxtier.api.v1alpha1.Zone;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Turns decisions into steps from the current kernel state, so a converged node plans nothing and a
@@ -28,6 +32,15 @@ public final class Planner {
   private Planner() {}
 
   public static Plan plan(Inventory inv, List<DeviceDecision> decisions, List<NodePool> pools) {
+    return plan(inv, decisions, pools, History.empty());
+  }
+
+  /**
+   * @param history the erases recorded by earlier passes: one a crash left unfinished is resumed
+   *     while its pool still releases with Erase, and ended (its regions enabled) otherwise
+   */
+  public static Plan plan(
+      Inventory inv, List<DeviceDecision> decisions, List<NodePool> pools, History history) {
     List<DevicePlan> devices = new ArrayList<>();
     Set<String> scrubbed = new LinkedHashSet<>();
     boolean demotion = false;
@@ -97,8 +110,14 @@ public final class Planner {
           steps.add(new Step.BindDeviceDax(d.name()));
         }
         if (r.action() == ReleaseAction.Erase && !r.erased()) {
+          NodePool pool = pools.stream().filter(p -> p.name.equals(dd.pool())).findFirst().get();
           steps.add(
-              new Step.EraseDimms(d.name(), inv.dimmsOf(d).stream().map(Dimm::name).toList()));
+              new Step.EraseDimms(
+                  d.name(),
+                  inv.dimmsOf(d).stream().map(Dimm::name).toList(),
+                  pool.name,
+                  pool.uid,
+                  pool.generation));
         }
       }
       if (!steps.isEmpty()) {
@@ -106,6 +125,25 @@ public final class Planner {
       }
     }
     List<Step> node = new ArrayList<>();
+    for (Map.Entry<String, History.Erase> e : new TreeMap<>(history.erases()).entrySet()) {
+      History.Erase erase = e.getValue();
+      boolean releasing =
+          pools.stream()
+              .anyMatch(
+                  p ->
+                      History.releaseKey(p.name, p.uid).equals(e.getKey())
+                          && p.state == NodePoolState.Release
+                          && p.spec != null
+                          && p.spec.release != null
+                          && p.spec.release.action == ReleaseAction.Erase);
+      if (releasing && !erase.done()) {
+        List<String> left =
+            erase.dimms().stream().filter(m -> !erase.completed().contains(m)).toList();
+        node.add(new Step.ResumeErase(e.getKey(), left));
+      } else if (!releasing) {
+        node.add(new Step.EndErase(e.getKey(), erase.regions()));
+      }
+    }
     if (demotion && Boolean.FALSE.equals(inv.platform().demotionEnabled())) {
       node.add(new Step.EnableDemotion());
     }

@@ -114,6 +114,31 @@ public final class PoisonWatcher {
     return new Result(h, events);
   }
 
+  /**
+   * A first start without a record: the bad blocks the kernel lists now are recorded as known
+   * without retiring anything for them (an earlier agent may have, and a page must not be retired
+   * twice); the parts inside DevDax devices in use are marked unhealthy, since nothing will clear
+   * them there.
+   */
+  public static History adopt(Inventory inv, Set<String> devDaxInUse, History history) {
+    History h = history;
+    for (Region region : inv.regions()) {
+      h = h.withKnownBadBlocks(region.name(), Set.copyOf(region.badBlocks()));
+      for (BadBlock bb : region.badBlocks()) {
+        AddressRange bad = region.physical(bb);
+        for (DaxDevice d : inv.devices()) {
+          if (devDaxInUse.contains(d.name()) && d.overlaps(bad)) {
+            List<AddressRange> unhealthy =
+                new ArrayList<>(h.unhealthy().getOrDefault(d.name(), List.of()));
+            devDaxParts(d, bad).forEach(part -> unhealthy.add(pageAligned(part)));
+            h = h.withPoison(d.name(), unhealthy, h.retiredPages().getOrDefault(d.name(), 0L));
+          }
+        }
+      }
+    }
+    return h;
+  }
+
   private static List<AddressRange> devDaxParts(DaxDevice d, AddressRange bad) {
     List<AddressRange> out = new ArrayList<>();
     for (AddressRange r : d.ranges()) {

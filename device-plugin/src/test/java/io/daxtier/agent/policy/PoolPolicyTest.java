@@ -75,7 +75,18 @@ class PoolPolicyTest {
         PoolPolicy.decide(
             server,
             List.of(Pools.releasing(Pools.systemRam("p"), ReleaseAction.Erase)),
-            History.empty().withErased("dax0.0"),
+            History.empty()
+                .withErase(
+                    History.releaseKey("p", "p-uid"),
+                    new History.Erase(
+                        "p",
+                        "p-uid",
+                        1L,
+                        List.of("nmem0", "nmem1"),
+                        List.of("region0"),
+                        java.util.Set.of("nmem0", "nmem1"),
+                        java.util.Set.of("nmem0", "nmem1"),
+                        NOW)),
             NOW);
     assertThat(d)
         .extracting(DeviceDecision::decision)
