@@ -136,7 +136,10 @@ public final class Planner {
                           && p.spec != null
                           && p.spec.release != null
                           && p.spec.release.action == ReleaseAction.Erase);
-      if (releasing && !erase.done()) {
+      boolean disabled =
+          erase.regions().stream()
+              .anyMatch(r -> inv.region(r).map(x -> !x.enabled()).orElse(false));
+      if (releasing && (!erase.done() || disabled)) {
         List<String> left =
             erase.dimms().stream().filter(m -> !erase.completed().contains(m)).toList();
         node.add(new Step.ResumeErase(e.getKey(), left));
