@@ -36,8 +36,9 @@ public final class Planner {
   }
 
   /**
-   * @param history the erases recorded by earlier passes: one a crash left unfinished is resumed
-   *     while its pool still releases with Erase, and ended (its regions enabled) otherwise
+   * @param history the erases recorded by earlier passes: one a crash left unfinished (or with a
+   *     region still disabled) is resumed while its pool releases with Erase; one finished and no
+   *     longer released, or whose pool is active again, is ended (its regions enabled)
    */
   public static Plan plan(
       Inventory inv, List<DeviceDecision> decisions, List<NodePool> pools, History history) {
@@ -127,15 +128,17 @@ public final class Planner {
     List<Step> node = new ArrayList<>();
     for (Map.Entry<String, History.Erase> e : new TreeMap<>(history.erases()).entrySet()) {
       History.Erase erase = e.getValue();
-      boolean releasing =
+      NodePool pool =
           pools.stream()
-              .anyMatch(
-                  p ->
-                      History.releaseKey(p.name, p.uid).equals(e.getKey())
-                          && p.state == NodePoolState.Release
-                          && p.spec != null
-                          && p.spec.release != null
-                          && p.spec.release.action == ReleaseAction.Erase);
+              .filter(p -> History.releaseKey(p.name, p.uid).equals(e.getKey()))
+              .findFirst()
+              .orElse(null);
+      boolean releasing =
+          pool != null
+              && pool.state == NodePoolState.Release
+              && pool.spec != null
+              && pool.spec.release != null
+              && pool.spec.release.action == ReleaseAction.Erase;
       boolean disabled =
           erase.regions().stream()
               .anyMatch(r -> inv.region(r).map(x -> !x.enabled()).orElse(false));
@@ -143,7 +146,10 @@ public final class Planner {
         List<String> left =
             erase.dimms().stream().filter(m -> !erase.completed().contains(m)).toList();
         node.add(new Step.ResumeErase(e.getKey(), left));
-      } else if (!releasing) {
+      } else if (!releasing && (erase.done() || pool != null)) {
+        // Done and dropped by the operator, or the pool is back (the release was cancelled): the
+        // record goes. An unfinished erase of a pool not listed at all (desired state not known
+        // yet, or lost) is kept for the pool's return, never abandoned on an empty list.
         node.add(new Step.EndErase(e.getKey(), erase.regions()));
       }
     }

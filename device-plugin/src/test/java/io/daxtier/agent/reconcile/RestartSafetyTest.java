@@ -283,6 +283,30 @@ class RestartSafetyTest {
   }
 
   @Test
+  void anUnfinishedEraseWaitsForItsPoolThroughAnEmptyDesiredState() {
+    Path state = tmp.resolve("state");
+    Scenario s = new Scenario("DevDax", scenarios().get(1).active(), ReleaseAction.Erase);
+    SimulatedKernel k = converged(s, state);
+    SimulatedNdctl n = new SimulatedNdctl(k);
+    // dies right after disable-region: the intent is recorded, dax1.0 is out of sight
+    run(agent(k, n, state, new Crasher(1)), List.of(s.releasing()), 2);
+    assertThat(k.regionDisabled("region1")).isTrue();
+
+    PassResult empty = run(agent(k, n, state, new Crasher(-1)), List.of(), 1).orElseThrow();
+    assertThat(empty.plan().isEmpty()).isTrue();
+    assertThat(NodeRecord.open(state).history().orElseThrow().erases()).hasSize(1);
+
+    PassResult r = run(agent(k, n, state, new Crasher(-1)), List.of(s.releasing()), 3).get();
+    assertThat(released(r)).isTrue();
+    assertThat(k.regionDisabled("region1")).isFalse();
+    assertThat(k.dimmOverwrites("nmem2")).isEqualTo(1);
+
+    // the operator drops the released pool: the record of the erase goes
+    run(agent(k, n, state, new Crasher(-1)), List.of(), 1);
+    assertThat(NodeRecord.open(state).history().orElseThrow().erases()).isEmpty();
+  }
+
+  @Test
   void aSecondDeviceOfThePoolOnTheSameDimmsIsNotASecondOverwrite() {
     Path state = tmp.resolve("state");
     Scenario s = scenarios().get(0);
