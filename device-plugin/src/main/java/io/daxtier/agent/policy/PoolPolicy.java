@@ -74,7 +74,7 @@ public final class PoolPolicy {
       return release(inv, d, pool, history);
     }
     return spec.mode == PoolMode.DevDax
-        ? devDax(inv, d, spec, history, now)
+        ? devDax(inv, d, pool.name, spec, history, now)
         : systemRam(inv, d, spec, history, now);
   }
 
@@ -129,7 +129,7 @@ public final class PoolPolicy {
   }
 
   private static Decision devDax(
-      Inventory inv, DaxDevice d, PmemPoolSpec spec, History history, Instant now) {
+      Inventory inv, DaxDevice d, String pool, PmemPoolSpec spec, History history, Instant now) {
     Optional<Decision.Block> platform = platformGate(inv.platform(), false);
     if (platform.isPresent()) {
       return platform.get();
@@ -149,7 +149,7 @@ public final class PoolPolicy {
     // once the device is handed out: clearing leaves the application's data unpredictable. A
     // device in use keeps its poison reported and that capacity unhealthy (the poison watch),
     // is scrubbed every maxAge, and is not blocked by bad blocks while pods hold it.
-    boolean inUse = d.mode() == DeviceMode.DEVDAX && history.serving().containsKey(d.name());
+    boolean inUse = d.mode() == DeviceMode.DEVDAX && pool.equals(history.serving().get(d.name()));
     Gate scrub = scrubGate(inv, d, policy(spec), history, now, warnings, true, false);
     if (inUse) {
       int bad = inv.badRangesOf(d).size();
