@@ -71,6 +71,7 @@ public final class NodeReconciler {
   private final NodeRecord record;
   private History history = History.empty();
   private History saved;
+  private String persistFailure;
   private boolean loaded;
   private boolean recovered;
 
@@ -160,8 +161,12 @@ public final class NodeReconciler {
     try {
       record.saveHistory(history);
       saved = history;
+      persistFailure = null;
     } catch (IOException e) {
-      LOG.error("node record not written: {}", e.getMessage());
+      if (!String.valueOf(e.getMessage()).equals(persistFailure)) {
+        LOG.error("node record not written (history kept in memory): {}", e.getMessage());
+      }
+      persistFailure = String.valueOf(e.getMessage());
     }
   }
 
