@@ -307,6 +307,68 @@ class RestartSafetyTest {
   }
 
   @Test
+  void anOverwriteStillRunningAfterARestartIsAwaitedNotStartedAgain() {
+    Path state = tmp.resolve("state");
+    Scenario s = new Scenario("DevDax", scenarios().get(1).active(), ReleaseAction.Erase);
+    SimulatedKernel k = converged(s, state);
+    SimulatedNdctl n = new SimulatedNdctl(k);
+    String security = "/sys/bus/nd/devices/nmem2/security";
+    // the agent dies while it waits for nmem2's overwrite, which keeps running in the DIMM
+    boolean[] started = {false};
+    Kernel dying =
+        new ForwardingKernel(k) {
+          @Override
+          public Optional<String> read(String path) {
+            if (started[0] && path.equals(security)) {
+              throw new Died("the end of nmem2's overwrite");
+            }
+            return super.read(path);
+          }
+        };
+    Ndctl issuing =
+        new ForwardingNdctl(n) {
+          @Override
+          public boolean overwrite(String dimm) {
+            boolean ok = super.overwrite(dimm);
+            if (dimm.equals("nmem2")) {
+              k.setDimmSecurity("nmem2", "overwrite", false);
+              started[0] = true;
+            }
+            return ok;
+          }
+        };
+    NodeReconciler a = new NodeReconciler(dying, issuing, clock, NodeRecord.open(state), false);
+    assertThat(run(a, List.of(s.releasing()), 1)).isEmpty();
+    assertThat(k.dimmOverwrites("nmem2")).isEqualTo(1);
+
+    // the next agent finds it running: the overwrite ends while it waits
+    Kernel finishing =
+        new ForwardingKernel(k) {
+          @Override
+          public Optional<String> read(String path) {
+            boolean waiting =
+                StackWalker.getInstance()
+                    .walk(f -> f.anyMatch(x -> x.getMethodName().equals("awaitOverwrite")));
+            if (path.equals(security) && waiting) {
+              k.setDimmSecurity("nmem2", "unlocked", false);
+            }
+            return super.read(path);
+          }
+        };
+    PassResult r =
+        run(
+                new NodeReconciler(finishing, n, clock, NodeRecord.open(state), false),
+                List.of(s.releasing()),
+                3)
+            .orElseThrow();
+
+    assertThat(released(r)).isTrue();
+    assertThat(k.dimmOverwrites("nmem2")).isEqualTo(1);
+    assertThat(k.dimmOverwrites("nmem3")).isEqualTo(1);
+    assertThat(k.regionDisabled("region1")).isFalse();
+  }
+
+  @Test
   void aSecondDeviceOfThePoolOnTheSameDimmsIsNotASecondOverwrite() {
     Path state = tmp.resolve("state");
     Scenario s = scenarios().get(0);
