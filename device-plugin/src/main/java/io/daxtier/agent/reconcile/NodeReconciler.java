@@ -124,8 +124,7 @@ public final class NodeReconciler {
    * Reads the history from the node record, once per process. Without one (a new node, a record set
    * aside, an agent from before the record held it), a node already in use — devices in System RAM,
    * or bad blocks listed — starts cautiously: the listed bad blocks are taken as known (nothing
-   * retired for them), DevDax devices its pools select are presumed in use, and nothing is cleared
-   * on a bus before this agent's own ARS there.
+   * retired for them) and nothing is cleared on a bus before this agent's own ARS there.
    */
   private void load(Inventory inv, boolean write) {
     if (loaded) {
@@ -142,7 +141,7 @@ public final class NodeReconciler {
         inv.devices().stream().anyMatch(d -> d.mode() == DeviceMode.SYSTEM_RAM)
             || inv.regions().stream().anyMatch(r -> !r.badBlocks().isEmpty());
     if (inUse) {
-      history = PoisonWatcher.adopt(inv, Set.of(), History.empty()).asCautious();
+      history = PoisonWatcher.adopt(inv, History.empty()).asCautious();
       LOG.warn(
           "no history in the node record on a node in use: starting cautiously (bad blocks taken"
               + " as known: {}; nothing cleared before a fresh ARS)",

@@ -449,6 +449,31 @@ class RestartSafetyTest {
   }
 
   @Test
+  void knownPoisonInADevDaxDeviceInUseMarksItsCapacityUnhealthyAndIsNeverCleared() {
+    Path state = tmp.resolve("state");
+    SimulatedKernel k = Nodes.yaml(NODE);
+    k.addBadBlock("region1", 0x80000, 8); // listed before the agent's first start: known
+    SimulatedNdctl n = new SimulatedNdctl(k);
+    NodePool pool =
+        Pools.with(
+            Pools.with(Pools.devDax("d"), Pools.devices("dax1.0")),
+            s -> {
+              s.policy.scrub.clearErrors = false;
+              s.policy.scrub.maxBadBlocks = 1;
+            });
+
+    run(agent(k, n, state, new Crasher(-1)), List.of(pool), 2);
+    PassResult r = run(agent(k, n, state, new Crasher(-1)), List.of(pool), 2).orElseThrow();
+
+    assertThat(device(r, "dax1.0").phase()).isEqualTo(DevicePhase.Online);
+    assertThat(device(r, "dax1.0").message()).contains("PoisonInUse");
+    assertThat(r.poison()).isEmpty();
+    assertThat(r.status().pools.get(0).healthyBytes)
+        .isLessThan(r.status().pools.get(0).onlineBytes);
+    assertThat(n.calls()).noneMatch(c -> c.startsWith("clear-errors"));
+  }
+
+  @Test
   void aRestartWithBadBlocksAndRetiredPagesRetiresNoPageTwice() {
     Path state = tmp.resolve("state");
     SimulatedKernel k = Nodes.yaml(NODE);
