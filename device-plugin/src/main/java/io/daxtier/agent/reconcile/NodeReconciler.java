@@ -294,15 +294,16 @@ public final class NodeReconciler {
 
   /**
    * Adds to the status what only the record knows: a release's erase not finished yet keeps its
-   * pool Releasing (its devices may be out of sight while their regions are disabled), and a node
-   * record that was set aside shows as Degraded.
+   * pool Releasing (its devices may be out of sight while their regions are disabled; a failed step
+   * keeps its own reason), and a node record that was set aside shows as Degraded.
    */
   private void annotate(PmemNodeStatus status, List<NodePool> pools, Instant now) {
     for (NodePoolStatus ps : status.pools) {
       NodePool p = pools.stream().filter(x -> x.name.equals(ps.name)).findFirst().orElse(null);
       History.Erase erase =
           p == null ? null : history.erases().get(History.releaseKey(p.name, p.uid));
-      if (p != null && p.state == NodePoolState.Release && erase != null && !erase.done()) {
+      boolean pending = p != null && p.state == NodePoolState.Release && erase != null;
+      if (pending && !erase.done() && ps.phase != PoolPhase.Failed) {
         ps.phase = PoolPhase.Releasing;
         ps.reason = "Erasing";
         ps.message =

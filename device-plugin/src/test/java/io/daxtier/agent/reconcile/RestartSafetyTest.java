@@ -291,6 +291,13 @@ class RestartSafetyTest {
     // dies right after disable-region: the intent is recorded, dax1.0 is out of sight
     run(agent(k, n, state, new Crasher(1)), List.of(s.releasing()), 2);
     assertThat(k.regionDisabled("region1")).isTrue();
+    PassResult unseen =
+        new NodeReconciler(k, new FailingNdctl(), clock, NodeRecord.open(state), false)
+            .reconcile(List.of(s.releasing()), 2L);
+    assertThat(unseen.devices()).noneMatch(d -> "d".equals(d.pool()));
+    assertThat(unseen.status().pools.get(0).phase).isEqualTo(PoolPhase.Releasing);
+    assertThat(unseen.status().pools.get(0).reason).isEqualTo("Erasing");
+    assertThat(k.dimmOverwrites("nmem2")).isZero();
 
     PassResult empty = run(agent(k, n, state, new Crasher(-1)), List.of(), 1).orElseThrow();
     assertThat(empty.plan().isEmpty()).isTrue();
@@ -407,7 +414,8 @@ class RestartSafetyTest {
         new NodeReconciler(k, refusing, clock, NodeRecord.open(state), false)
             .reconcile(List.of(release), 2L);
 
-    assertThat(r.status().pools.get(0).phase).isNotEqualTo(PoolPhase.Released);
+    assertThat(r.status().pools.get(0).phase).isEqualTo(PoolPhase.Failed);
+    assertThat(r.status().pools.get(0).reason).isEqualTo("EraseFailed");
     assertThat(device(r, "dax1.0").phase()).isEqualTo(DevicePhase.Failed);
     assertThat(k.regionDisabled("region1")).isFalse();
 
@@ -554,6 +562,44 @@ class RestartSafetyTest {
 
   private static int hardOfflineWrites(SimulatedKernel k) {
     return (int) k.writes().stream().filter(w -> w.path().endsWith("hard_offline_page")).count();
+  }
+
+  /** An ndctl on which every call fails (a DIMM or region that refuses everything). */
+  static final class FailingNdctl implements Ndctl {
+    @Override
+    public boolean startScrub(String bus) {
+      return false;
+    }
+
+    @Override
+    public boolean awaitScrub(String bus, Duration timeout) {
+      return false;
+    }
+
+    @Override
+    public boolean clearErrors(String daxDevice) {
+      return false;
+    }
+
+    @Override
+    public Optional<String> createNamespace(String region, long size, long align) {
+      return Optional.empty();
+    }
+
+    @Override
+    public boolean overwrite(String dimm) {
+      return false;
+    }
+
+    @Override
+    public boolean disableRegion(String region) {
+      return false;
+    }
+
+    @Override
+    public boolean enableRegion(String region) {
+      return false;
+    }
   }
 
   /** An ndctl that passes every call on; tests override what they break. */
