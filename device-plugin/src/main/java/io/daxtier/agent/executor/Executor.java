@@ -15,6 +15,8 @@ import io.daxtier.agent.ndctl.Ndctl;
 import io.daxtier.agent.plan.DevicePlan;
 import io.daxtier.agent.plan.Plan;
 import io.daxtier.agent.plan.Step;
+import io.daxtier.agent.policy.History;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -43,7 +45,7 @@ public final class Executor {
   private final HotplugSwitch hotplug;
   private final boolean manageHotplug;
   private Inventory current;
-  private final Set<String> overwritten = new HashSet<>();
+  private EraseJournal journal = EraseJournal.inMemory();
 
   public Executor(Kernel kernel, Ndctl ndctl, Duration scrubTimeout) {
     this(kernel, ndctl, scrubTimeout, Duration.ofHours(12));
@@ -73,9 +75,14 @@ public final class Executor {
     this.overwriteTimeout = overwriteTimeout;
   }
 
+  /** Where erase intent and per-DIMM completion are made durable (the node record). */
+  public Executor journal(EraseJournal journal) {
+    this.journal = journal;
+    return this;
+  }
+
   public ExecutionReport execute(Plan plan, Inventory inv) {
     current = inv;
-    overwritten.clear();
     List<DeviceOutcome> outcomes = new ArrayList<>();
     Set<String> scrubbed = new HashSet<>();
     Set<String> erased = new HashSet<>();
@@ -108,7 +115,19 @@ public final class Executor {
     }
     List<String> node = new ArrayList<>();
     for (Step s : plan.node()) {
-      if (s instanceof Step.EnableDemotion) {
+      if (s instanceof Step.ResumeErase r) {
+        try {
+          runErase(r.release());
+          node.add("erase of " + r.release() + " resumed and finished");
+        } catch (StepFailure f) {
+          node.add(f.outcome().reason() + ": erase of " + r.release() + ": " + message(f));
+        } catch (KernelException e) {
+          node.add("EraseFailed: erase of " + r.release() + ": " + e.getMessage());
+        }
+      } else if (s instanceof Step.EndErase e) {
+        enableRegions(e.regions());
+        node.add("erase of " + e.release() + " ended");
+      } else if (s instanceof Step.EnableDemotion) {
         try {
           if (!"true".equals(kernel.readTrimmed(KernelPaths.DEMOTION).orElse(""))) {
             kernel.write(KernelPaths.DEMOTION, "true");
@@ -167,7 +186,7 @@ public final class Executor {
         }
       }
     } else if (step instanceof Step.EraseDimms s) {
-      erase(d, s.dimms(), erased);
+      erase(d, s, erased);
     }
   }
 
@@ -333,11 +352,17 @@ public final class Executor {
    * Overwrites the DIMMs behind a released device: only once no memory on them is online and no
    * namespace on them belongs to anything but dax devices the policy cleared; every region on them
    * is disabled for the overwrite (the kernel refuses to sanitize an active DIMM) and enabled again
-   * afterwards.
+   * afterwards. In two phases, each made durable before the step it guards: the intent (the
+   * release, its DIMMs and regions) before the first region is disabled, then per DIMM "issued"
+   * before its overwrite starts and "completed" right after it finished. DIMMs the release already
+   * overwrote (another device of the pool on them, an earlier agent) are not overwritten again.
    */
-  private void erase(DaxDevice d, List<String> dimms, Set<String> erased) throws StepFailure {
-    if (overwritten.containsAll(dimms)) {
-      erased.add(d.name()); // another device of the pool on the same DIMMs erased them just now
+  private void erase(DaxDevice d, Step.EraseDimms s, Set<String> erased) throws StepFailure {
+    String key = History.releaseKey(s.pool(), s.uid());
+    List<String> dimms = s.dimms();
+    Optional<History.Erase> known = journal.get(key);
+    if (known.isPresent() && known.get().erased(dimms)) {
+      erased.add(d.name());
       return;
     }
     List<String> regions = new ArrayList<>();
@@ -380,11 +405,41 @@ public final class Executor {
         }
       }
     }
-    List<String> disabled = new ArrayList<>();
+    History.Erase intent =
+        known
+            .map(e -> e.including(dimms, regions))
+            .orElseGet(
+                () ->
+                    new History.Erase(
+                        s.pool(),
+                        s.uid(),
+                        s.generation(),
+                        dimms,
+                        regions,
+                        Set.of(),
+                        Set.of(),
+                        journal.now()));
+    record(key, intent);
+    runErase(key);
+    if (journal.get(key).map(e -> e.erased(dimms)).orElse(false)) {
+      erased.add(d.name());
+    }
+  }
+
+  /**
+   * Overwrites the DIMMs of a recorded erase not yet completed, with the erase's regions disabled,
+   * and enables them again (also those an agent that died mid-erase left disabled).
+   */
+  private void runErase(String key) throws StepFailure {
+    History.Erase e =
+        journal
+            .get(key)
+            .orElseThrow(
+                () -> new StepFailure(new Outcome.Failed("EraseFailed", key + ": no intent")));
     try {
-      for (String region : regions) {
-        if (kernel.exists(KernelPaths.ND_DEVICES + "/" + region + "/driver")) {
-          if (!ndctl.disableRegion(region)) {
+      if (!e.done()) {
+        for (String region : e.regions()) {
+          if (enabled(region) && !ndctl.disableRegion(region)) {
             if (ndctl.unavailable().isPresent()) {
               throw new StepFailure(
                   new Outcome.Failed("EraseFailed", ndctlFailed("disable-region " + region)));
@@ -393,27 +448,72 @@ public final class Executor {
                 new Outcome.Retry(
                     "EraseWaiting", "ndctl disable-region " + region + " failed (in use?)"));
           }
-          disabled.add(region);
         }
-      }
-      for (String dimm : dimms) {
-        if (!ndctl.overwrite(dimm)) {
-          throw new StepFailure(
-              new Outcome.Failed("EraseFailed", ndctlFailed("sanitize-dimm --overwrite " + dimm)));
+        for (String dimm : e.dimms()) {
+          if (e.completed().contains(dimm)) {
+            continue;
+          }
+          // An overwrite an earlier agent started and that still runs is awaited, not restarted.
+          // One issued but no longer running cannot be told from one never started: it runs again.
+          boolean running = e.issued().contains(dimm) && overwriteRunning(dimm);
+          if (!running) {
+            e = e.withIssued(dimm);
+            record(key, e);
+            if (!ndctl.overwrite(dimm)) {
+              throw new StepFailure(
+                  new Outcome.Failed(
+                      "EraseFailed", ndctlFailed("sanitize-dimm --overwrite " + dimm)));
+            }
+          }
+          awaitOverwrite(dimm);
+          e = e.withCompleted(dimm);
+          record(key, e);
         }
-      }
-      for (String dimm : dimms) {
-        awaitOverwrite(dimm);
-        overwritten.add(dimm);
       }
     } finally {
-      for (String region : disabled) {
-        if (!ndctl.enableRegion(region)) {
-          LOG.warn("{}: ndctl enable-region failed after the erase", region);
-        }
+      enableRegions(e.regions());
+    }
+  }
+
+  private void record(String key, History.Erase e) throws StepFailure {
+    try {
+      journal.put(key, e);
+    } catch (IOException x) {
+      throw new StepFailure(
+          new Outcome.Failed(
+              "RecordWriteFailed",
+              "the node record cannot be written (" + x.getMessage() + "): not erasing"));
+    }
+  }
+
+  private boolean enabled(String region) {
+    return kernel.exists(KernelPaths.ND_DEVICES + "/" + region + "/driver");
+  }
+
+  private void enableRegions(List<String> regions) {
+    for (String region : regions) {
+      if (kernel.exists(KernelPaths.ND_DEVICES + "/" + region)
+          && !enabled(region)
+          && !ndctl.enableRegion(region)) {
+        LOG.warn("{}: ndctl enable-region failed after the erase", region);
       }
     }
-    erased.add(d.name());
+  }
+
+  private boolean overwriteRunning(String dimm) {
+    return kernel
+        .readTrimmed(KernelPaths.ND_DEVICES + "/" + dimm + "/security")
+        .map(v -> v.equals("overwrite"))
+        .orElse(false);
+  }
+
+  private static String message(StepFailure f) {
+    Outcome o = f.outcome();
+    return o instanceof Outcome.Failed x
+        ? x.message()
+        : o instanceof Outcome.Retry r
+            ? r.message()
+            : o instanceof Outcome.Blocked b ? b.message() : o.reason();
   }
 
   /**

@@ -199,7 +199,8 @@ public final class InventoryReader {
               kernel.readTrimmed(dir + "/available_size").map(Long::parseLong).orElse(0L),
               SysfsFormats.parseBadBlocks(kernel.read(dir + "/badblocks").orElse("")),
               dimms,
-              readInt(dir + "/target_node", -1)));
+              readInt(dir + "/target_node", -1),
+              kernel.exists(dir + "/driver")));
     }
     return out;
   }

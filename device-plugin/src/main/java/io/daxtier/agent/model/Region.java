@@ -3,7 +3,10 @@ package io.daxtier.agent.model;
 import io.daxtier.api.v1alpha1.MemoryType;
 import java.util.List;
 
-/** An NVDIMM region ({@code /sys/bus/nd/devices/regionN}) and the DIMMs behind its mappings. */
+/**
+ * An NVDIMM region ({@code /sys/bus/nd/devices/regionN}) and the DIMMs behind its mappings; {@code
+ * enabled} while nd_region is bound (ndctl disable-region unbinds it and its namespaces go away).
+ */
 public record Region(
     String name,
     String bus,
@@ -13,7 +16,8 @@ public record Region(
     long available,
     List<BadBlock> badBlocks,
     List<String> dimms,
-    int targetNode) {
+    int targetNode,
+    boolean enabled) {
 
   public Region {
     badBlocks = List.copyOf(badBlocks);

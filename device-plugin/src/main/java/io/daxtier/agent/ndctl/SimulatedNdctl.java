@@ -52,12 +52,12 @@ public final class SimulatedNdctl implements Ndctl {
   @Override
   public boolean disableRegion(String region) {
     calls.add("disable-region " + region);
-    return true;
+    return kernel.disableRegion(region);
   }
 
   @Override
   public boolean enableRegion(String region) {
     calls.add("enable-region " + region);
-    return true;
+    return kernel.enableRegion(region);
   }
 }

@@ -7,17 +7,21 @@ import io.daxtier.agent.model.MemoryBlock;
 import io.daxtier.agent.model.Region;
 import io.daxtier.agent.policy.Decision;
 import io.daxtier.agent.policy.DeviceDecision;
+import io.daxtier.agent.policy.History;
 import io.daxtier.agent.policy.Rule;
 import io.daxtier.api.v1alpha1.DaxBusModel;
 import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.NodePool;
+import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.PoolMode;
 import io.daxtier.api.v1alpha1.ReleaseAction;
 import io.daxtier.api.v1alpha1.Zone;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Turns decisions into steps from the current kernel state, so a converged node plans nothing and a
@@ -28,6 +32,16 @@ public final class Planner {
   private Planner() {}
 
   public static Plan plan(Inventory inv, List<DeviceDecision> decisions, List<NodePool> pools) {
+    return plan(inv, decisions, pools, History.empty());
+  }
+
+  /**
+   * @param history the erases recorded by earlier passes: one a crash left unfinished (or with a
+   *     region still disabled) is resumed while its pool releases with Erase; one finished and no
+   *     longer released, or whose pool is active again, is ended (its regions enabled)
+   */
+  public static Plan plan(
+      Inventory inv, List<DeviceDecision> decisions, List<NodePool> pools, History history) {
     List<DevicePlan> devices = new ArrayList<>();
     Set<String> scrubbed = new LinkedHashSet<>();
     boolean demotion = false;
@@ -97,8 +111,14 @@ public final class Planner {
           steps.add(new Step.BindDeviceDax(d.name()));
         }
         if (r.action() == ReleaseAction.Erase && !r.erased()) {
+          NodePool pool = pools.stream().filter(p -> p.name.equals(dd.pool())).findFirst().get();
           steps.add(
-              new Step.EraseDimms(d.name(), inv.dimmsOf(d).stream().map(Dimm::name).toList()));
+              new Step.EraseDimms(
+                  d.name(),
+                  inv.dimmsOf(d).stream().map(Dimm::name).toList(),
+                  pool.name,
+                  pool.uid,
+                  pool.generation));
         }
       }
       if (!steps.isEmpty()) {
@@ -106,6 +126,33 @@ public final class Planner {
       }
     }
     List<Step> node = new ArrayList<>();
+    for (Map.Entry<String, History.Erase> e : new TreeMap<>(history.erases()).entrySet()) {
+      History.Erase erase = e.getValue();
+      NodePool pool =
+          pools.stream()
+              .filter(p -> History.releaseKey(p.name, p.uid).equals(e.getKey()))
+              .findFirst()
+              .orElse(null);
+      boolean releasing =
+          pool != null
+              && pool.state == NodePoolState.Release
+              && pool.spec != null
+              && pool.spec.release != null
+              && pool.spec.release.action == ReleaseAction.Erase;
+      boolean disabled =
+          erase.regions().stream()
+              .anyMatch(r -> inv.region(r).map(x -> !x.enabled()).orElse(false));
+      if (releasing && (!erase.done() || disabled)) {
+        List<String> left =
+            erase.dimms().stream().filter(m -> !erase.completed().contains(m)).toList();
+        node.add(new Step.ResumeErase(e.getKey(), left));
+      } else if (!releasing && (erase.done() || pool != null)) {
+        // Done and dropped by the operator, or the pool is back (the release was cancelled): the
+        // record goes. An unfinished erase of a pool not listed at all (desired state not known
+        // yet, or lost) is kept for the pool's return, never abandoned on an empty list.
+        node.add(new Step.EndErase(e.getKey(), erase.regions()));
+      }
+    }
     if (demotion && Boolean.FALSE.equals(inv.platform().demotionEnabled())) {
       node.add(new Step.EnableDemotion());
     }

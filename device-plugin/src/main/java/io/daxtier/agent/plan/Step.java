@@ -114,8 +114,12 @@ public sealed interface Step {
     }
   }
 
-  /** Overwrite the DIMMs behind a released device ({@code ndctl sanitize-dimm --overwrite}). */
-  record EraseDimms(String device, List<String> dimms) implements Step {
+  /**
+   * Overwrite the DIMMs behind a released device ({@code ndctl sanitize-dimm --overwrite}) for the
+   * release of a pool (name, uid, generation); DIMMs the release already overwrote are skipped.
+   */
+  record EraseDimms(String device, List<String> dimms, String pool, String uid, Long generation)
+      implements Step {
     public EraseDimms {
       dimms = List.copyOf(dimms);
     }
@@ -123,6 +127,41 @@ public sealed interface Step {
     @Override
     public String describe() {
       return "ndctl sanitize-dimm --overwrite " + String.join(" ", dimms);
+    }
+  }
+
+  /**
+   * Finish a release's erase an earlier agent recorded and did not complete (its regions may be
+   * disabled, so its devices are not visible): overwrite the DIMMs not yet done, enable the
+   * regions.
+   */
+  record ResumeErase(String release, List<String> dimms) implements Step {
+    public ResumeErase {
+      dimms = List.copyOf(dimms);
+    }
+
+    @Override
+    public String describe() {
+      return "resume the erase of "
+          + release
+          + ": ndctl sanitize-dimm --overwrite "
+          + String.join(" ", dimms)
+          + ", enable-region";
+    }
+  }
+
+  /**
+   * Give up a recorded erase whose pool no longer releases (the pool is back or gone): enable the
+   * regions it disabled and forget it.
+   */
+  record EndErase(String release, List<String> regions) implements Step {
+    public EndErase {
+      regions = List.copyOf(regions);
+    }
+
+    @Override
+    public String describe() {
+      return "end the erase of " + release + ": ndctl enable-region " + String.join(" ", regions);
     }
   }
 

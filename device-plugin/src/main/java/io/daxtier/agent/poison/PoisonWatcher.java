@@ -111,7 +111,59 @@ public final class PoisonWatcher {
       }
       h = h.withKnownBadBlocks(region.name(), known);
     }
-    return new Result(h, events);
+    return new Result(markKnownDevDax(inv, owners, h), events);
+  }
+
+  /**
+   * A first start without a record: the bad blocks the kernel lists now are recorded as known
+   * without retiring anything for them (an earlier agent may have, and a page must not be retired
+   * twice).
+   */
+  public static History adopt(Inventory inv, History history) {
+    History h = history;
+    for (Region region : inv.regions()) {
+      h = h.withKnownBadBlocks(region.name(), Set.copyOf(region.badBlocks()));
+    }
+    return h;
+  }
+
+  /**
+   * Known poison inside a DevDax device handed out for its pool (taken as known at a first start,
+   * or tolerated under maxBadBlocks) is never cleared there: that capacity is marked unhealthy,
+   * without an event (nothing new happened).
+   */
+  private static History markKnownDevDax(Inventory inv, Map<String, NodePool> owners, History h) {
+    for (DaxDevice d : inv.devices()) {
+      NodePool pool = owners.get(d.name());
+      if (pool == null
+          || pool.state != NodePoolState.Active
+          || pool.spec.mode != PoolMode.DevDax
+          || d.mode() != DeviceMode.DEVDAX
+          || !pool.name.equals(h.serving().get(d.name()))) {
+        continue;
+      }
+      Region region = inv.region(d.region()).orElse(null);
+      if (region == null) {
+        continue;
+      }
+      List<AddressRange> unhealthy =
+          new ArrayList<>(h.unhealthy().getOrDefault(d.name(), List.of()));
+      boolean added = false;
+      for (BadBlock bb : region.badBlocks()) {
+        for (AddressRange part : devDaxParts(d, region.physical(bb))) {
+          AddressRange pages = pageAligned(part);
+          if (unhealthy.stream()
+              .noneMatch(u -> u.start() <= pages.start() && pages.end() <= u.end())) {
+            unhealthy.add(pages);
+            added = true;
+          }
+        }
+      }
+      if (added) {
+        h = h.withPoison(d.name(), unhealthy, h.retiredPages().getOrDefault(d.name(), 0L));
+      }
+    }
+    return h;
   }
 
   private static List<AddressRange> devDaxParts(DaxDevice d, AddressRange bad) {

@@ -3,44 +3,118 @@ package io.daxtier.agent.policy;
 import io.daxtier.agent.model.AddressRange;
 import io.daxtier.agent.model.BadBlock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * What the agent remembers between passes that sysfs does not say: when each bus last finished an
- * ARS, refused offlines backing off, devices erased, bad blocks already acted on, poison results.
+ * ARS, refused offlines backing off, erases per release, bad blocks already acted on, poison
+ * results, DevDax devices in use. A pure value: the node record (record package) makes it durable.
  */
 public record History(
     Map<String, Instant> lastScrub,
     Map<String, Retry> retries,
-    Set<String> erased,
+    Map<String, Erase> erases,
     Map<String, Set<BadBlock>> knownBadBlocks,
     Map<String, List<AddressRange>> unhealthy,
-    Map<String, Long> retiredPages) {
+    Map<String, Long> retiredPages,
+    Map<String, String> serving,
+    boolean cautious) {
 
   /** A refused operation and when to try again. */
   public record Retry(String reason, String message, int attempts, Instant notBefore) {}
 
+  /**
+   * The erase of one release (a pool leaving the node with {@code release.action: Erase}): the
+   * DIMMs to overwrite and the regions on them, recorded before the first region is disabled;
+   * {@code issued} before each overwrite starts, {@code completed} right after it finished.
+   */
+  public record Erase(
+      String pool,
+      String uid,
+      Long generation,
+      List<String> dimms,
+      List<String> regions,
+      Set<String> issued,
+      Set<String> completed,
+      Instant since) {
+    public Erase {
+      dimms = List.copyOf(dimms);
+      regions = List.copyOf(regions);
+      issued = Set.copyOf(issued);
+      completed = Set.copyOf(completed);
+    }
+
+    /** Whether every DIMM of the release has been overwritten. */
+    public boolean done() {
+      return completed.containsAll(dimms);
+    }
+
+    /** Whether these DIMMs were all overwritten for this release. */
+    public boolean erased(List<String> some) {
+      return !some.isEmpty() && completed.containsAll(some);
+    }
+
+    /** The same erase, widened to more DIMMs and regions (another device of the pool). */
+    public Erase including(List<String> moreDimms, List<String> moreRegions) {
+      return new Erase(
+          pool,
+          uid,
+          generation,
+          union(dimms, moreDimms),
+          union(regions, moreRegions),
+          issued,
+          completed,
+          since);
+    }
+
+    public Erase withIssued(String dimm) {
+      Set<String> s = new LinkedHashSet<>(issued);
+      s.add(dimm);
+      return new Erase(pool, uid, generation, dimms, regions, s, completed, since);
+    }
+
+    public Erase withCompleted(String dimm) {
+      Set<String> s = new LinkedHashSet<>(completed);
+      s.add(dimm);
+      return new Erase(pool, uid, generation, dimms, regions, issued, s, since);
+    }
+
+    private static List<String> union(List<String> a, List<String> b) {
+      Set<String> s = new LinkedHashSet<>(a);
+      s.addAll(b);
+      return new ArrayList<>(s);
+    }
+  }
+
+  /** The key of a release's erase: the pool's name and uid (a re-created pool is a new one). */
+  public static String releaseKey(String pool, String uid) {
+    return pool + "/" + (uid == null ? "" : uid);
+  }
+
   public History {
     lastScrub = Map.copyOf(lastScrub);
     retries = Map.copyOf(retries);
-    erased = Set.copyOf(erased);
+    erases = Map.copyOf(erases);
     knownBadBlocks = Map.copyOf(knownBadBlocks);
     unhealthy = Map.copyOf(unhealthy);
     retiredPages = Map.copyOf(retiredPages);
+    serving = Map.copyOf(serving);
   }
 
   public static History empty() {
-    return new History(Map.of(), Map.of(), Set.of(), Map.of(), Map.of(), Map.of());
+    return new History(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), false);
   }
 
   public History withScrub(String bus, Instant at) {
     Map<String, Instant> m = new HashMap<>(lastScrub);
     m.put(bus, at);
-    return new History(m, retries, erased, knownBadBlocks, unhealthy, retiredPages);
+    return new History(
+        m, retries, erases, knownBadBlocks, unhealthy, retiredPages, serving, cautious);
   }
 
   public History withRetry(String device, Retry retry) {
@@ -50,19 +124,47 @@ public record History(
     } else {
       m.put(device, retry);
     }
-    return new History(lastScrub, m, erased, knownBadBlocks, unhealthy, retiredPages);
+    return new History(
+        lastScrub, m, erases, knownBadBlocks, unhealthy, retiredPages, serving, cautious);
   }
 
-  public History withErased(String device) {
-    Set<String> s = new HashSet<>(erased);
-    s.add(device);
-    return new History(lastScrub, retries, s, knownBadBlocks, unhealthy, retiredPages);
+  /** Records (or replaces) a release's erase; null forgets it. */
+  public History withErase(String key, Erase erase) {
+    Map<String, Erase> m = new HashMap<>(erases);
+    if (erase == null) {
+      m.remove(key);
+    } else {
+      m.put(key, erase);
+    }
+    return new History(
+        lastScrub, retries, m, knownBadBlocks, unhealthy, retiredPages, serving, cautious);
+  }
+
+  /** A DevDax device handed out to pods (advertised) for a pool; null: no longer served. */
+  public History withServing(String device, String pool) {
+    Map<String, String> m = new HashMap<>(serving);
+    if (pool == null) {
+      m.remove(device);
+    } else {
+      m.put(device, pool);
+    }
+    return new History(
+        lastScrub, retries, erases, knownBadBlocks, unhealthy, retiredPages, m, cautious);
+  }
+
+  /**
+   * A first start without a record on a node that was in use: nothing is cleared on a bus until
+   * this agent's own ARS ran there; DevDax devices found are presumed in use.
+   */
+  public History asCautious() {
+    return new History(
+        lastScrub, retries, erases, knownBadBlocks, unhealthy, retiredPages, serving, true);
   }
 
   public History withKnownBadBlocks(String region, Set<BadBlock> blocks) {
     Map<String, Set<BadBlock>> m = new HashMap<>(knownBadBlocks);
     m.put(region, Set.copyOf(blocks));
-    return new History(lastScrub, retries, erased, m, unhealthy, retiredPages);
+    return new History(lastScrub, retries, erases, m, unhealthy, retiredPages, serving, cautious);
   }
 
   public History withPoison(String device, List<AddressRange> bad, long retired) {
@@ -70,6 +172,6 @@ public record History(
     u.put(device, List.copyOf(bad));
     Map<String, Long> r = new HashMap<>(retiredPages);
     r.put(device, retired);
-    return new History(lastScrub, retries, erased, knownBadBlocks, u, r);
+    return new History(lastScrub, retries, erases, knownBadBlocks, u, r, serving, cautious);
   }
 }

@@ -71,14 +71,15 @@ public final class PoolPolicy {
       return new Decision.Wait(retry.reason(), retry.message(), retry.notBefore());
     }
     if (pool.state == NodePoolState.Release) {
-      return release(inv, d, spec, history);
+      return release(inv, d, pool, history);
     }
     return spec.mode == PoolMode.DevDax
-        ? devDax(inv, d, spec, history, now)
+        ? devDax(inv, d, pool.name, spec, history, now)
         : systemRam(inv, d, spec, history, now);
   }
 
-  private static Decision release(Inventory inv, DaxDevice d, PmemPoolSpec spec, History history) {
+  private static Decision release(Inventory inv, DaxDevice d, NodePool pool, History history) {
+    PmemPoolSpec spec = spec(pool);
     ReleaseAction action =
         spec.release == null || spec.release.action == null
             ? ReleaseAction.Keep
@@ -92,6 +93,12 @@ public final class PoolPolicy {
             "release.action Erase overwrites the DIMMs of "
                 + d.name()
                 + ": set spec.release.confirmErase: true to confirm; nothing erased");
+      }
+      // Erased only when every DIMM behind the device was overwritten for this release (the node
+      // record says so); a device of the pool on DIMMs already done is not overwritten again.
+      History.Erase erase = history.erases().get(History.releaseKey(pool.name, pool.uid));
+      if (erase != null && erase.erased(inv.dimmsOf(d).stream().map(Dimm::name).toList())) {
+        return new Decision.Release(action, true);
       }
       for (Dimm dimm : inv.dimmsOf(d)) {
         if (dimm.frozen()) {
@@ -127,11 +134,11 @@ public final class PoolPolicy {
         return new Decision.Block(Rule.EraseUnsafe, "no NVDIMM behind " + d.name() + " to erase");
       }
     }
-    return new Decision.Release(action, history.erased().contains(d.name()));
+    return new Decision.Release(action, false);
   }
 
   private static Decision devDax(
-      Inventory inv, DaxDevice d, PmemPoolSpec spec, History history, Instant now) {
+      Inventory inv, DaxDevice d, String pool, PmemPoolSpec spec, History history, Instant now) {
     Optional<Decision.Block> platform = platformGate(inv.platform(), false);
     if (platform.isPresent()) {
       return platform.get();
@@ -147,10 +154,30 @@ public final class PoolPolicy {
       return dimm.get();
     }
     // The char device goes to pods: the same scrub gate as onlining. Its contents persist, so
-    // known poison is cleared (clearErrors) only together with an ARS (before first use, then
-    // every maxAge), never behind a running application's back; between scrubs more bad-block
-    // ranges than maxBadBlocks block the device.
+    // known poison is cleared (clearErrors) only together with an ARS before first use, never
+    // once the device is handed out: clearing leaves the application's data unpredictable. A
+    // device in use keeps its poison reported and that capacity unhealthy (the poison watch),
+    // is scrubbed every maxAge, and is not blocked by bad blocks while pods hold it.
+    boolean inUse = d.mode() == DeviceMode.DEVDAX && pool.equals(history.serving().get(d.name()));
     Gate scrub = scrubGate(inv, d, policy(spec), history, now, warnings, true, false);
+    if (inUse) {
+      int bad = inv.badRangesOf(d).size();
+      if (bad > 0) {
+        warnings.add(
+            "PoisonInUse: "
+                + bad
+                + " bad-block ranges in "
+                + d.name()
+                + ", not cleared while the device is in use (marked unhealthy)");
+      }
+      if (scrub.block() != null && scrub.block().rule() != Rule.BadBlocks) {
+        return scrub.block();
+      }
+      if (!scrub.scrub()) {
+        return new Decision.Keep("Ready", warnings);
+      }
+      return new Decision.Convert(PoolMode.DevDax, null, true, false, Integer.MAX_VALUE, warnings);
+    }
     if (scrub.block() != null) {
       return scrub.block();
     }
@@ -204,7 +231,15 @@ public final class PoolPolicy {
       }
     }
     int maxBad = scrub.maxBadBlocks == null ? 0 : scrub.maxBadBlocks;
-    boolean clear = !Boolean.FALSE.equals(scrub.clearErrors) && (needScrub || clearWithoutScrub);
+    // After a first start without a record, nothing is cleared on a bus before this agent's own
+    // ARS there (lastScrub starts empty then): the kernel's list may predate anything we know.
+    boolean trusted =
+        !history.cautious()
+            || inv.region(d.region())
+                .map(r -> r.bus() != null && history.lastScrub().containsKey(r.bus()))
+                .orElse(false);
+    boolean clear =
+        !Boolean.FALSE.equals(scrub.clearErrors) && (needScrub || (clearWithoutScrub && trusted));
     int bad = inv.badRangesOf(d).size();
     if (bad > maxBad && !clear && !needScrub) {
       return new Gate(

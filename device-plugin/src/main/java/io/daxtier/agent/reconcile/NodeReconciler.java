@@ -1,6 +1,7 @@
 package io.daxtier.agent.reconcile;
 
 import io.daxtier.agent.executor.DeviceOutcome;
+import io.daxtier.agent.executor.EraseJournal;
 import io.daxtier.agent.executor.ExecutionReport;
 import io.daxtier.agent.executor.Executor;
 import io.daxtier.agent.executor.HotplugSwitch;
@@ -14,6 +15,7 @@ import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.ndctl.Ndctl;
 import io.daxtier.agent.plan.Plan;
 import io.daxtier.agent.plan.Planner;
+import io.daxtier.agent.plan.Step;
 import io.daxtier.agent.poison.PoisonWatcher;
 import io.daxtier.agent.policy.Decision;
 import io.daxtier.agent.policy.DeviceDecision;
@@ -22,11 +24,16 @@ import io.daxtier.agent.policy.PoolPolicy;
 import io.daxtier.agent.record.NodeRecord;
 import io.daxtier.agent.state.NodeState;
 import io.daxtier.agent.state.NodeStateBuilder;
+import io.daxtier.api.v1alpha1.DeviceMode;
+import io.daxtier.api.v1alpha1.DevicePhase;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
+import io.daxtier.api.v1alpha1.NodePoolStatus;
 import io.daxtier.api.v1alpha1.PmemNodeStatus;
 import io.daxtier.api.v1alpha1.PoolMode;
+import io.daxtier.api.v1alpha1.PoolPhase;
 import io.daxtier.api.v1alpha1.ProvisionSpec;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,8 +48,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One pass of the agent, in fixed named steps: observe (inventory), provision, decide (policy),
- * plan, execute, observe again, watch poison, report. It holds only the {@link History}; the kernel
- * is the source of truth for everything else.
+ * plan, execute, observe again, watch poison, report. It holds only the {@link History}, read from
+ * the node record before the first pass and written back whenever a step changed it (an erase's
+ * intent and per-DIMM progress before and after each destructive step); the kernel is the source of
+ * truth for everything else.
  */
 public final class NodeReconciler {
   private static final Logger LOG = LoggerFactory.getLogger(NodeReconciler.class);
@@ -59,7 +68,11 @@ public final class NodeReconciler {
   private final Executor executor;
   private final PoisonWatcher poison;
   private final HotplugSwitch hotplug;
+  private final NodeRecord record;
   private History history = History.empty();
+  private History saved;
+  private String persistFailure;
+  private boolean loaded;
   private boolean recovered;
 
   public NodeReconciler(Kernel kernel, Ndctl ndctl, Clock clock) {
@@ -79,9 +92,11 @@ public final class NodeReconciler {
     this.clock = clock;
     this.hotplug = new HotplugSwitch(kernel, record, clock);
     this.reader = new InventoryReader(kernel, () -> record.udevOnline().isPresent(), manageHotplug);
+    this.record = record;
     this.executor =
         new Executor(
-            kernel, ndctl, Duration.ofMinutes(30), Duration.ofHours(12), hotplug, manageHotplug);
+                kernel, ndctl, Duration.ofMinutes(30), Duration.ofHours(12), hotplug, manageHotplug)
+            .journal(new Journal());
     this.poison = new PoisonWatcher(kernel);
   }
 
@@ -105,12 +120,83 @@ public final class NodeReconciler {
     return reader.read();
   }
 
+  /**
+   * Reads the history from the node record, once per process. Without one (a new node, a record set
+   * aside, an agent from before the record held it), a node already in use — devices in System RAM,
+   * or bad blocks listed — starts cautiously: the listed bad blocks are taken as known (nothing
+   * retired for them) and nothing is cleared on a bus before this agent's own ARS there.
+   */
+  private void load(Inventory inv, boolean write) {
+    if (loaded) {
+      return;
+    }
+    loaded = true;
+    Optional<History> remembered = record.history();
+    if (remembered.isPresent()) {
+      history = remembered.get();
+      saved = history;
+      return;
+    }
+    boolean inUse =
+        inv.devices().stream().anyMatch(d -> d.mode() == DeviceMode.SYSTEM_RAM)
+            || inv.regions().stream().anyMatch(r -> !r.badBlocks().isEmpty());
+    if (inUse) {
+      history = PoisonWatcher.adopt(inv, History.empty()).asCautious();
+      LOG.warn(
+          "no history in the node record on a node in use: starting cautiously (bad blocks taken"
+              + " as known: {}; nothing cleared before a fresh ARS)",
+          history.knownBadBlocks());
+    }
+    if (write) {
+      persist();
+    }
+  }
+
+  /** Writes the history to the node record when it changed; a failure is logged, not thrown. */
+  private void persist() {
+    if (history.equals(saved)) {
+      return;
+    }
+    try {
+      record.saveHistory(history);
+      saved = history;
+      persistFailure = null;
+    } catch (IOException e) {
+      if (!String.valueOf(e.getMessage()).equals(persistFailure)) {
+        LOG.error("node record not written (history kept in memory): {}", e.getMessage());
+      }
+      persistFailure = String.valueOf(e.getMessage());
+    }
+  }
+
+  /** The executor's erase journal: every change is in the node record before it returns. */
+  private final class Journal implements EraseJournal {
+    @Override
+    public Optional<History.Erase> get(String release) {
+      return Optional.ofNullable(history.erases().get(release));
+    }
+
+    @Override
+    public void put(String release, History.Erase erase) throws IOException {
+      History next = history.withErase(release, erase);
+      record.saveHistory(next);
+      history = next;
+      saved = next;
+    }
+
+    @Override
+    public Instant now() {
+      return clock.instant();
+    }
+  }
+
   /** Decides and plans without writing anything ({@code apply --dry-run}). */
   public PassResult dryRun(List<NodePool> pools, Long generation) {
     Instant now = clock.instant();
     Inventory inv = reader.read();
+    load(inv, false);
     List<DeviceDecision> decisions = PoolPolicy.decide(inv, pools, history, now);
-    Plan plan = Planner.plan(inv, decisions, pools);
+    Plan plan = Planner.plan(inv, decisions, pools, history);
     ExecutionReport none = new ExecutionReport(List.of(), Set.of(), Set.of(), List.of());
     List<DeviceResult> results = Phases.of(decisions, none, inv);
     NodeState state = NodeStateBuilder.build(inv, decisions, pools, history, now, Set.of());
@@ -130,13 +216,15 @@ public final class NodeReconciler {
       kernel.loadModule(KernelPaths.KMEM);
     }
     Inventory before = reader.read();
+    load(before, true);
     if (provision(before, pools)) {
       before = reader.read();
     }
     List<DeviceDecision> decisions = PoolPolicy.decide(before, pools, history, now);
-    Plan plan = Planner.plan(before, decisions, pools);
+    Plan plan = Planner.plan(before, decisions, pools, history);
     ExecutionReport report = executor.execute(plan, before);
-    remember(report, now);
+    remember(report, plan, now);
+    persist();
     Inventory after = plan.isEmpty() ? before : reader.read();
     Map<String, NodePool> owners = new HashMap<>();
     for (DeviceDecision dd : decisions) {
@@ -154,6 +242,8 @@ public final class NodeReconciler {
       after = reader.read();
     }
     List<DeviceResult> results = Phases.of(decisions, report, after);
+    serve(decisions, results, pools, after);
+    persist();
     Set<String> unfinished =
         report.devices().stream()
             .filter(o -> !(o.outcome() instanceof Outcome.Done))
@@ -162,16 +252,100 @@ public final class NodeReconciler {
     NodeState state = NodeStateBuilder.build(after, decisions, pools, history, now, unfinished);
     PmemNodeStatus status =
         StatusBuilder.build(after, results, pools, history, state, generation, now);
+    annotate(status, pools, now);
     return new PassResult(
         before, decisions, plan, report, after, results, pr.events(), state, status);
   }
 
-  private void remember(ExecutionReport report, Instant now) {
+  /**
+   * Keeps the DevDax devices handed out to pods: a device of an active DevDax pool that reached
+   * Online is served from now on (never cleared again); released or unselected, it is not.
+   */
+  private void serve(
+      List<DeviceDecision> decisions,
+      List<DeviceResult> results,
+      List<NodePool> pools,
+      Inventory after) {
+    for (DeviceResult r : results) {
+      if (r.pool() == null || r.phase() != DevicePhase.Online) {
+        continue;
+      }
+      boolean devDax =
+          pools.stream()
+              .anyMatch(
+                  p ->
+                      p.name.equals(r.pool())
+                          && p.state == NodePoolState.Active
+                          && p.spec.mode == PoolMode.DevDax);
+      boolean isDevDax =
+          after.device(r.device()).map(d -> d.mode() == DeviceMode.DEVDAX).orElse(false);
+      if (devDax && isDevDax && !r.pool().equals(history.serving().get(r.device()))) {
+        history = history.withServing(r.device(), r.pool());
+      }
+    }
+    for (DeviceDecision dd : decisions) {
+      if (history.serving().containsKey(dd.device())
+          && (dd.decision() instanceof Decision.Release
+              || dd.decision() instanceof Decision.Untouched)) {
+        history = history.withServing(dd.device(), null);
+      }
+    }
+  }
+
+  /**
+   * Adds to the status what only the record knows: a release's erase not finished yet keeps its
+   * pool Releasing (its devices may be out of sight while their regions are disabled; a failed step
+   * keeps its own reason), and a node record that was set aside shows as Degraded.
+   */
+  private void annotate(PmemNodeStatus status, List<NodePool> pools, Instant now) {
+    for (NodePoolStatus ps : status.pools) {
+      NodePool p = pools.stream().filter(x -> x.name.equals(ps.name)).findFirst().orElse(null);
+      History.Erase erase =
+          p == null ? null : history.erases().get(History.releaseKey(p.name, p.uid));
+      boolean pending = p != null && p.state == NodePoolState.Release && erase != null;
+      if (pending && !erase.done() && ps.phase != PoolPhase.Failed) {
+        ps.phase = PoolPhase.Releasing;
+        ps.reason = "Erasing";
+        ps.message =
+            "overwritten "
+                + erase.completed().size()
+                + "/"
+                + erase.dimms().size()
+                + " DIMMs "
+                + erase.dimms();
+      }
+    }
+    record
+        .setAside()
+        .ifPresent(
+            why ->
+                status.conditions.stream()
+                    .filter(c -> c.getType().equals("Degraded"))
+                    .findFirst()
+                    .ifPresent(
+                        c -> {
+                          if (!"True".equals(c.getStatus())) {
+                            c.setStatus("True");
+                            c.setReason("NodeRecordSetAside");
+                            c.setMessage(why);
+                          } else {
+                            c.setMessage(
+                                (c.getMessage() == null || c.getMessage().isEmpty()
+                                        ? ""
+                                        : c.getMessage() + "; ")
+                                    + why);
+                          }
+                        }));
+  }
+
+  private void remember(ExecutionReport report, Plan plan, Instant now) {
     for (String bus : report.scrubbedBuses()) {
       history = history.withScrub(bus, now);
     }
-    for (String dev : report.erased()) {
-      history = history.withErased(dev);
+    for (Step s : plan.node()) {
+      if (s instanceof Step.EndErase e) {
+        history = history.withErase(e.release(), null);
+      }
     }
     for (DeviceOutcome o : report.devices()) {
       if (o.outcome() instanceof Outcome.Retry r) {

@@ -32,12 +32,13 @@ final class Phases {
               .findFirst()
               .orElse(new Outcome.Done());
       DaxDevice d = after.device(dd.device()).orElse(null);
-      out.add(result(dd, o, d, after));
+      out.add(result(dd, o, d, after, report.erased().contains(dd.device())));
     }
     return out;
   }
 
-  private static DeviceResult result(DeviceDecision dd, Outcome o, DaxDevice d, Inventory after) {
+  private static DeviceResult result(
+      DeviceDecision dd, Outcome o, DaxDevice d, Inventory after, boolean erasedNow) {
     String dev = dd.device();
     String pool = dd.pool();
     Decision dec = dd.decision();
@@ -73,8 +74,12 @@ final class Phases {
       return new DeviceResult(dev, pool, p, r.reason(), r.message());
     }
     if (dec instanceof Decision.Release r) {
+      // With Erase, Released only once every DIMM behind the device was overwritten for this
+      // release (the node record says so), never on a skipped or unfinished erase.
+      boolean erased = r.action() != ReleaseAction.Erase || r.erased() || erasedNow;
       boolean back =
-          r.action() == ReleaseAction.Keep || (d != null && d.mode() == DeviceMode.DEVDAX);
+          r.action() == ReleaseAction.Keep
+              || (erased && d != null && d.mode() == DeviceMode.DEVDAX);
       return new DeviceResult(
           dev, pool, back ? DevicePhase.Released : DevicePhase.Releasing, r.reason(), null);
     }

@@ -3,6 +3,7 @@ package io.daxtier.agent.record;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.daxtier.agent.policy.History;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -18,10 +19,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agent's durable record of what the kernel cannot tell it, in {@code <state-dir>/} {@value
- * #FILE}: today the value of {@code auto_online_blocks} the agent replaced for a conversion (so an
- * agent killed before putting it back restores it on its next start) and whether a udev rule was
- * seen onlining memory. Every change is written atomically (temporary file, fsync, rename, fsync of
- * the directory): a crash leaves either the old record or the new one.
+ * #FILE}: the value of {@code auto_online_blocks} the agent replaced for a conversion (so an agent
+ * killed before putting it back restores it on its next start), whether a udev rule was seen
+ * onlining memory, and the agent's {@link History} (last ARS per bus, retries, erase intent and
+ * per-DIMM completion, known bad blocks, retired pages and unhealthy ranges, DevDax devices in
+ * use). Every change is written atomically (temporary file, fsync, rename, fsync of the directory):
+ * a crash leaves either the old record or the new one.
  */
 public final class NodeRecord {
   private static final Logger LOG = LoggerFactory.getLogger(NodeRecord.class);
@@ -48,14 +51,21 @@ public final class NodeRecord {
     public int version = 1;
     public AutoOnlineSwitch autoOnlineSwitch;
     public UdevOnline udevOnline;
+    public HistoryRecord history;
   }
 
   private final Path dir;
   private Data data;
+  private final String setAside;
 
   private NodeRecord(Path dir, Data data) {
+    this(dir, data, null);
+  }
+
+  private NodeRecord(Path dir, Data data, String setAside) {
     this.dir = dir;
     this.data = data;
+    this.setAside = setAside;
   }
 
   /** A record that lives only in memory (simulated nodes, tests). */
@@ -73,18 +83,43 @@ public final class NodeRecord {
     if (!Files.isRegularFile(file)) {
       return new NodeRecord(dir, new Data());
     }
+    String problem;
     try {
-      return new NodeRecord(dir, JSON.readValue(file.toFile(), Data.class));
-    } catch (IOException e) {
-      Path aside = dir.resolve(FILE + ".corrupt-" + Instant.now().getEpochSecond());
-      LOG.error("node record {} does not parse ({}); moved to {}", file, e.getMessage(), aside);
-      try {
-        Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
-      } catch (IOException moved) {
-        LOG.error("could not move {} aside: {}", file, moved.getMessage());
+      Data data = JSON.readValue(file.toFile(), Data.class);
+      if (data.history != null) {
+        data.history.toHistory(); // every value must read back, or none is trusted
       }
-      return new NodeRecord(dir, new Data());
+      return new NodeRecord(dir, data);
+    } catch (IOException | RuntimeException e) {
+      problem = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
+    Path aside = dir.resolve(FILE + ".corrupt-" + Instant.now().getEpochSecond());
+    LOG.error("node record {} does not parse ({}); moved to {}", file, problem, aside);
+    try {
+      Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException moved) {
+      LOG.error("could not move {} aside: {}", file, moved.getMessage());
+    }
+    String first = problem.lines().findFirst().orElse("");
+    return new NodeRecord(
+        dir, new Data(), "the node record did not parse (" + first + "); set aside as " + aside);
+  }
+
+  /** Why the record found at open was set aside (not trusted at all); empty when it was not. */
+  public Optional<String> setAside() {
+    return Optional.ofNullable(setAside);
+  }
+
+  /** The agent's remembered history; empty when no agent wrote one (a first start). */
+  public synchronized Optional<History> history() {
+    return Optional.ofNullable(data.history).map(HistoryRecord::toHistory);
+  }
+
+  /** Makes the history durable; throws when it cannot. */
+  public synchronized void saveHistory(History h) throws IOException {
+    Data next = copy();
+    next.history = HistoryRecord.of(h);
+    save(next);
   }
 
   /** The directory the record lives in; empty for an in-memory record. */
@@ -131,6 +166,7 @@ public final class NodeRecord {
     Data d = new Data();
     d.autoOnlineSwitch = data.autoOnlineSwitch;
     d.udevOnline = data.udevOnline;
+    d.history = data.history;
     return d;
   }
 

@@ -70,12 +70,80 @@ class PoolPolicyTest {
   }
 
   @Test
+  void aDevDaxDeviceInUseIsNeverClearedAndNotBlockedByItsPoison() {
+    var k = Nodes.secureServer();
+    k.addBadBlock("region1", 0x80000, 8); // inside dax1.0
+    Inventory inv = new InventoryReader(k).read();
+    NodePool pool = Pools.with(Pools.devDax("d"), Pools.devices("dax1.0"));
+    var served = History.empty().withServing("dax1.0", "d");
+
+    var recent = served.withScrub("ndbus0", NOW.minusSeconds(3600));
+    var keep = (Decision.Keep) PoolPolicy.decide(inv, List.of(pool), recent, NOW).get(1).decision();
+    assertThat(keep.warnings()).anyMatch(w -> w.startsWith("PoisonInUse"));
+
+    var due = served.withScrub("ndbus0", NOW.minusSeconds(25 * 3600));
+    var scrub =
+        (Decision.Convert) PoolPolicy.decide(inv, List.of(pool), due, NOW).get(1).decision();
+    assertThat(scrub.scrub()).isTrue();
+    assertThat(scrub.clearErrors()).isFalse();
+
+    // not yet handed out (or served for another pool): cleared together with the ARS
+    var first =
+        (Decision.Convert)
+            PoolPolicy.decide(inv, List.of(pool), History.empty(), NOW).get(1).decision();
+    assertThat(first.clearErrors()).isTrue();
+    var other = History.empty().withServing("dax1.0", "gone");
+    assertThat(
+            ((Decision.Convert) PoolPolicy.decide(inv, List.of(pool), other, NOW).get(1).decision())
+                .clearErrors())
+        .isTrue();
+  }
+
+  @Test
+  void afterAFirstStartNothingIsClearedBeforeTheAgentsOwnScrub() {
+    var k = Nodes.secureServer();
+    k.addBadBlock("region1", 0x80000, 8);
+    Inventory inv = new InventoryReader(k).read();
+    NodePool pool =
+        Pools.with(
+            Pools.with(Pools.systemRam("p"), Pools.devices("dax1.0")),
+            s -> s.policy.scrub.beforeOnline = io.daxtier.api.v1alpha1.ScrubMode.Skip);
+
+    var trusted =
+        (Decision.Convert)
+            PoolPolicy.decide(inv, List.of(pool), History.empty(), NOW).get(1).decision();
+    assertThat(trusted.clearErrors()).isTrue(); // SystemRam: nothing on it yet
+    assertThat(
+            PoolPolicy.decide(inv, List.of(pool), History.empty().asCautious(), NOW)
+                .get(1)
+                .decision())
+        .isInstanceOf(Decision.Block.class);
+    var scrubbed = History.empty().asCautious().withScrub("ndbus0", NOW.minusSeconds(60));
+    assertThat(
+            ((Decision.Convert)
+                    PoolPolicy.decide(inv, List.of(pool), scrubbed, NOW).get(1).decision())
+                .clearErrors())
+        .isTrue();
+  }
+
+  @Test
   void releaseCarriesTheActionAndWhetherItWasErased() {
     var d =
         PoolPolicy.decide(
             server,
             List.of(Pools.releasing(Pools.systemRam("p"), ReleaseAction.Erase)),
-            History.empty().withErased("dax0.0"),
+            History.empty()
+                .withErase(
+                    History.releaseKey("p", "p-uid"),
+                    new History.Erase(
+                        "p",
+                        "p-uid",
+                        1L,
+                        List.of("nmem0", "nmem1"),
+                        List.of("region0"),
+                        java.util.Set.of("nmem0", "nmem1"),
+                        java.util.Set.of("nmem0", "nmem1"),
+                        NOW)),
             NOW);
     assertThat(d)
         .extracting(DeviceDecision::decision)

@@ -2,9 +2,14 @@ package io.daxtier.agent.record;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.daxtier.agent.model.AddressRange;
+import io.daxtier.agent.model.BadBlock;
+import io.daxtier.agent.policy.History;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +32,51 @@ class NodeRecordTest {
 
     NodeRecord.open(state).clearSwitch();
     assertThat(NodeRecord.open(state).autoOnlineSwitch()).isEmpty();
+  }
+
+  @Test
+  void theHistoryReadsBackAsWrittenAndKeepsTheSwitch() throws IOException {
+    java.time.Instant t = java.time.Instant.parse("2026-12-05T04:00:00Z");
+    History h =
+        History.empty()
+            .withScrub("ndbus0", t)
+            .withRetry("dax0.0", new History.Retry("OfflineBusy", "busy", 2, t.plusSeconds(20)))
+            .withErase(
+                History.releaseKey("p", "uid-1"),
+                new History.Erase(
+                    "p",
+                    "uid-1",
+                    3L,
+                    List.of("nmem0", "nmem1"),
+                    List.of("region0"),
+                    Set.of("nmem0", "nmem1"),
+                    Set.of("nmem0"),
+                    t))
+            .withKnownBadBlocks("region0", Set.of(new BadBlock(4096, 8), new BadBlock(16, 1)))
+            .withPoison("dax0.0", List.of(new AddressRange(0x1000, 0x1fff)), 1)
+            .withPoison("dax1.0", List.of(), 7)
+            .withServing("dax1.0", "d")
+            .asCautious();
+    NodeRecord.open(dir).recordSwitch(SWITCH);
+    NodeRecord.open(dir).saveHistory(h);
+
+    NodeRecord again = NodeRecord.open(dir);
+    assertThat(again.history()).hasValue(h);
+    assertThat(again.autoOnlineSwitch()).hasValue(SWITCH);
+    assertThat(again.setAside()).isEmpty();
+  }
+
+  @Test
+  void aHistoryWithAValueThatDoesNotReadBackIsSetAsideWhole() throws IOException {
+    Files.writeString(
+        dir.resolve(NodeRecord.FILE),
+        "{\"version\":1,\"history\":{\"lastScrub\":{\"ndbus0\":\"2026-12-05T04:00:00Z\"},"
+            + "\"unhealthy\":{\"dax0.0\":[{\"start\":16,\"end\":1}]}}}");
+
+    NodeRecord r = NodeRecord.open(dir);
+
+    assertThat(r.history()).isEmpty();
+    assertThat(r.setAside()).hasValueSatisfying(m -> assertThat(m).contains("set aside"));
   }
 
   @Test

@@ -12,7 +12,9 @@ SH
 chmod +x /tmp/shim/ndctl
 : >"$OUT/ndctl-calls.log"
 agent_logged() { PATH=/tmp/shim:$PATH agent "$@"; }
-agent_once() { agent_logged run --once --metrics-port -1 --pool-file "$OUT/$1.yaml" --status-file "$OUT/status-$1.json"; }
+# Each scenario is a new agent on this node: its own node record (a shared one would carry the
+# last ARS and the devices in use from one scenario into the next).
+agent_once() { agent_logged --state-dir "/tmp/state-$1" run --once --metrics-port -1 --pool-file "$OUT/$1.yaml" --status-file "$OUT/status-$1.json"; }
 driver_of() { local l; l=$(readlink "/sys/bus/dax/devices/$1/driver") && echo "${l##*/}" || echo none; }
 mark() { echo "$1 $(now_us)" >>"$OUT/marks"; }
 
@@ -67,7 +69,7 @@ cp "$OUT/ndctl-calls.log" "$OUT/ndctl-calls.scrub.log"
 # ---- 2: poison watch. The agent runs (passes every 10 minutes); a new bad block in dax3.1
 # (inject + ARS) must reach its status within seconds.
 mark watch
-PATH=/tmp/shim:$PATH agent run --pool-file "$OUT/watch.yaml" --status-file "$OUT/status-watch.json" \
+PATH=/tmp/shim:$PATH agent --state-dir /tmp/state-watch run --pool-file "$OUT/watch.yaml" --status-file "$OUT/status-watch.json" \
   --metrics-port -1 --interval 10m --kubelet-dir /tmp/kubelet >"$OUT/watch.out" 2>"$OUT/watch.err" &
 apid=$!
 for ((i = 0; i < 600; i++)); do

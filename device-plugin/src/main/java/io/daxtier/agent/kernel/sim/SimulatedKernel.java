@@ -107,6 +107,7 @@ public final class SimulatedKernel implements Kernel {
     int numaNode;
     List<String> dimms = new ArrayList<>();
     TreeMap<Long, Integer> badBlocks = new TreeMap<>();
+    boolean disabled;
   }
 
   static final class Dax {
@@ -564,6 +565,48 @@ public final class SimulatedKernel implements Kernel {
     }
     d.overwrites++;
     return true;
+  }
+
+  /**
+   * Disables a region (ndctl disable-region): its namespaces and dax devices go away until it is
+   * enabled; refused (false) while one of its devices is bound to kmem.
+   */
+  public boolean disableRegion(String region) {
+    Region r = regions.get(region);
+    if (r == null) {
+      return false;
+    }
+    for (Dax d : devices.values()) {
+      if (d.region.equals(region) && KernelPaths.KMEM.equals(d.driver)) {
+        return false;
+      }
+    }
+    r.disabled = true;
+    tree = null;
+    return true;
+  }
+
+  /** Enables a region again: its dax devices come back, bound to device_dax. */
+  public boolean enableRegion(String region) {
+    Region r = regions.get(region);
+    if (r == null) {
+      return false;
+    }
+    if (r.disabled) {
+      r.disabled = false;
+      for (Dax d : devices.values()) {
+        if (d.region.equals(region)) {
+          d.driver = KernelPaths.DEVICE_DAX;
+        }
+      }
+    }
+    tree = null;
+    return true;
+  }
+
+  /** Whether a region is disabled (ndctl disable-region without enable-region). */
+  public boolean regionDisabled(String region) {
+    return regions.get(region).disabled;
   }
 
   /** Creates a devdax namespace in a region's free space; empty when there is no room. */
@@ -1236,6 +1279,9 @@ public final class SimulatedKernel implements Kernel {
     int minor = 0;
     for (Dax d : devices.values()) {
       Region reg = regions.get(d.region);
+      if (reg.disabled) {
+        continue; // its namespace is gone with the region's driver
+      }
       String dir = realDir(d, reg);
       r.file(dir + "/target_node", d.targetNode + "\n");
       r.file(dir + "/numa_node", d.numaNode + "\n");
@@ -1305,7 +1351,9 @@ public final class SimulatedKernel implements Kernel {
       }
       String dir = NFIT_ROOT + "/" + reg.bus + "/" + reg.name;
       r.link("/sys/bus/nd/devices/" + reg.name, dir);
-      r.link(dir + "/driver", "/sys/bus/nd/drivers/nd_region"); // enabled
+      if (!reg.disabled) {
+        r.link(dir + "/driver", "/sys/bus/nd/drivers/nd_region");
+      }
       r.file(dir + "/size", reg.size + "\n");
       r.file(dir + "/resource", Sizes.hex(reg.start) + "\n");
       r.file(dir + "/available_size", available(reg) + "\n");

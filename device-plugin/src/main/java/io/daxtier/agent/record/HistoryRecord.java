@@ -1,0 +1,160 @@
+package io.daxtier.agent.record;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.daxtier.agent.model.AddressRange;
+import io.daxtier.agent.model.BadBlock;
+import io.daxtier.agent.policy.History;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The node record's form of {@link History}: plain fields and ISO-8601 times, so the file reads the
+ * same to any agent version and to a person.
+ */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public final class HistoryRecord {
+  /** Last completed ARS per bus. */
+  public Map<String, String> lastScrub = new TreeMap<>();
+
+  /** Refused operations backing off, per device. */
+  public Map<String, RetryRecord> retries = new TreeMap<>();
+
+  /** Erase intent and per-DIMM progress, per release (pool name/uid). */
+  public Map<String, EraseRecord> erases = new TreeMap<>();
+
+  /** Bad blocks already acted on (or found at a first start), per region. */
+  public Map<String, List<BadBlock>> knownBadBlocks = new TreeMap<>();
+
+  /** Ranges marked unhealthy, per device. */
+  public Map<String, List<AddressRange>> unhealthy = new TreeMap<>();
+
+  /** Pages retired, per device. */
+  public Map<String, Long> retiredPages = new TreeMap<>();
+
+  /** DevDax devices handed out to pods, to the pool serving them. */
+  public Map<String, String> serving = new TreeMap<>();
+
+  /** Set by a first start on a node in use: nothing cleared on a bus before our own ARS. */
+  public boolean cautious;
+
+  /** A refused operation. */
+  public record RetryRecord(String reason, String message, int attempts, String notBefore) {}
+
+  /** One release's erase. */
+  public record EraseRecord(
+      String pool,
+      String uid,
+      Long generation,
+      List<String> dimms,
+      List<String> regions,
+      List<String> issued,
+      List<String> completed,
+      String since) {}
+
+  static HistoryRecord of(History h) {
+    HistoryRecord r = new HistoryRecord();
+    h.lastScrub().forEach((k, v) -> r.lastScrub.put(k, v.toString()));
+    h.retries()
+        .forEach(
+            (k, v) ->
+                r.retries.put(
+                    k,
+                    new RetryRecord(
+                        v.reason(), v.message(), v.attempts(), v.notBefore().toString())));
+    h.erases()
+        .forEach(
+            (k, e) ->
+                r.erases.put(
+                    k,
+                    new EraseRecord(
+                        e.pool(),
+                        e.uid(),
+                        e.generation(),
+                        e.dimms(),
+                        e.regions(),
+                        sorted(e.issued()),
+                        sorted(e.completed()),
+                        e.since() == null ? null : e.since().toString())));
+    h.knownBadBlocks()
+        .forEach(
+            (k, v) ->
+                r.knownBadBlocks.put(
+                    k,
+                    v.stream()
+                        .sorted(
+                            (a, b) ->
+                                a.sector() != b.sector()
+                                    ? Long.compare(a.sector(), b.sector())
+                                    : Integer.compare(a.count(), b.count()))
+                        .toList()));
+    r.unhealthy.putAll(h.unhealthy());
+    r.retiredPages.putAll(h.retiredPages());
+    r.serving.putAll(h.serving());
+    r.cautious = h.cautious();
+    return r;
+  }
+
+  History toHistory() {
+    History h = History.empty();
+    for (Map.Entry<String, String> e : lastScrub.entrySet()) {
+      h = h.withScrub(e.getKey(), Instant.parse(e.getValue()));
+    }
+    for (Map.Entry<String, RetryRecord> e : retries.entrySet()) {
+      RetryRecord v = e.getValue();
+      h =
+          h.withRetry(
+              e.getKey(),
+              new History.Retry(
+                  v.reason(), v.message(), v.attempts(), Instant.parse(v.notBefore())));
+    }
+    for (Map.Entry<String, EraseRecord> e : erases.entrySet()) {
+      EraseRecord v = e.getValue();
+      h =
+          h.withErase(
+              e.getKey(),
+              new History.Erase(
+                  v.pool(),
+                  v.uid(),
+                  v.generation(),
+                  orEmpty(v.dimms()),
+                  orEmpty(v.regions()),
+                  new LinkedHashSet<>(orEmpty(v.issued())),
+                  new LinkedHashSet<>(orEmpty(v.completed())),
+                  v.since() == null ? null : Instant.parse(v.since())));
+    }
+    for (Map.Entry<String, List<BadBlock>> e : knownBadBlocks.entrySet()) {
+      h = h.withKnownBadBlocks(e.getKey(), new HashSet<>(orEmpty(e.getValue())));
+    }
+    for (Map.Entry<String, List<AddressRange>> e : unhealthy.entrySet()) {
+      h =
+          h.withPoison(
+              e.getKey(), orEmpty(e.getValue()), retiredPages.getOrDefault(e.getKey(), 0L));
+    }
+    for (Map.Entry<String, Long> e : retiredPages.entrySet()) {
+      if (!unhealthy.containsKey(e.getKey())) {
+        h = h.withPoison(e.getKey(), List.of(), e.getValue());
+      }
+    }
+    for (Map.Entry<String, String> e : serving.entrySet()) {
+      h = h.withServing(e.getKey(), e.getValue());
+    }
+    return cautious ? h.asCautious() : h;
+  }
+
+  private static List<String> sorted(java.util.Set<String> s) {
+    List<String> l = new ArrayList<>(s);
+    l.sort(null);
+    return l;
+  }
+
+  private static <T> List<T> orEmpty(List<T> l) {
+    return l == null ? List.of() : l;
+  }
+}
