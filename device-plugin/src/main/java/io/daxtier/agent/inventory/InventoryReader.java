@@ -38,6 +38,12 @@ public final class InventoryReader {
   private static final Pattern DIMM = Pattern.compile("^nmem\\d+$");
 
   /** What {@code nmemN/security} holds: a lower-case word (disabled, unlocked, locked...). */
+  /**
+   * The values {@code memhp_default_state=} takes (mm/memory_hotplug.c mhp_online_type_from_str).
+   */
+  private static final List<String> KNOWN_ONLINE_STATES =
+      List.of("offline", "online", "online_kernel", "online_movable");
+
   private static final Pattern SECURITY = Pattern.compile("[a-z_]{1,32}");
 
   private final Kernel kernel;
@@ -74,6 +80,18 @@ public final class InventoryReader {
     problems.platform(bs.malformed());
     long blockSize = bs.orElse(0L);
     String release = kernel.readTrimmed(KernelPaths.OSRELEASE).orElse("unknown");
+    hotplug
+        .cmdline()
+        .filter(v -> !KNOWN_ONLINE_STATES.contains(v))
+        .ifPresent(
+            v ->
+                problems.platform(
+                    new Malformed(
+                        KernelPaths.CMDLINE,
+                        "memhp_default_state=" + v,
+                        "not one of "
+                            + String.join(", ", KNOWN_ONLINE_STATES)
+                            + " (the kernel ignores it)")));
     Optional<String> meminfo = kernel.read(KernelPaths.MEMINFO);
     meminfo.ifPresent(
         t -> SysfsFormats.meminfoProblems(KernelPaths.MEMINFO, t).forEach(problems::platform));

@@ -217,11 +217,12 @@ public final class SysfsFormats {
       return;
     }
     for (String line : text.split("\n")) {
-      String l = line.trim();
+      String whole = line.trim();
+      String l = whole;
       if (l.startsWith("Node ")) {
         int sp = l.indexOf(' ', 5);
         if (sp < 0) {
-          problems.add(new Malformed(path, l, "not 'Node N key: value'"));
+          problems.add(new Malformed(path, whole, "not 'Node N key: value'"));
           continue;
         }
         l = l.substring(sp + 1).trim();
@@ -231,7 +232,7 @@ public final class SysfsFormats {
       }
       int colon = l.indexOf(':');
       if (colon < 0) {
-        problems.add(new Malformed(path, l, "not 'key: value'"));
+        problems.add(new Malformed(path, whole, "not 'key: value'"));
         continue;
       }
       String key = l.substring(0, colon).trim();
@@ -239,7 +240,7 @@ public final class SysfsFormats {
       boolean kb = v.length == 2 && v[1].equalsIgnoreCase("kB");
       Parsed<Long> n = decimal(path, v[0], 0, kb ? Long.MAX_VALUE / 1024 : Long.MAX_VALUE);
       if (!n.isOk() || v.length > 2 || (v.length == 2 && !kb)) {
-        problems.add(new Malformed(path, l, "not 'key: number [kB]'"));
+        problems.add(new Malformed(path, whole, "not 'key: number [kB]'"));
         continue;
       }
       out.put(key, kb ? n.orElse(0L) * 1024 : n.orElse(0L));
