@@ -18,6 +18,7 @@ import io.daxtier.agent.model.Region;
 import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.model.SysfsFormats;
 import io.daxtier.api.v1alpha1.DaxBusModel;
+import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.MemoryType;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -78,6 +79,9 @@ public final class InventoryReader {
             .map(t -> SysfsFormats.blockSize(KernelPaths.BLOCK_SIZE, t))
             .orElse(Parsed.ok(0L));
     problems.platform(bs.malformed());
+    if (!bs.isOk()) {
+      problems.blockSizeProblem = problems.all.get(problems.all.size() - 1);
+    }
     long blockSize = bs.orElse(0L);
     String release = kernel.readTrimmed(KernelPaths.OSRELEASE).orElse("unknown");
     hotplug
@@ -139,6 +143,9 @@ public final class InventoryReader {
   private static final class Problems {
     final List<MalformedObject> all = new ArrayList<>();
 
+    /** A malformed {@code block_size_bytes}, or null. */
+    MalformedObject blockSizeProblem;
+
     /** Malformed blocks: the index guessed from the name (or -1) and the node (or -1). */
     final List<long[]> blocks = new ArrayList<>();
 
@@ -164,6 +171,10 @@ public final class InventoryReader {
     }
 
     MalformedObject dependency(DaxDevice d, List<Region> regions, long blockSize) {
+      if (blockSize == 0 && blockSizeProblem != null && d.mode() == DeviceMode.SYSTEM_RAM) {
+        // a kmem device's blocks, their offlining and its poison mapping all need the block size
+        return blockSizeProblem;
+      }
       if (d.region() != null) {
         MalformedObject r = find(MalformedObject.Kind.REGION, d.region());
         if (r != null) {

@@ -78,16 +78,11 @@ class InventoryReaderTest {
         row(dax0 + "mapping0/end", "0xffffffffffffffff", Kind.DEVICE, "dax0.0", null, "dax1.0"),
         row(dax0 + "target_node", "one", Kind.DEVICE, "dax0.0", "one", "dax1.0"),
         row(dax1 + "numa_node", "2147483647", Kind.DEVICE, "dax1.0", null, "dax0.0"),
-        row(MEMORY + "block_size_bytes", "0", Kind.PLATFORM, "platform", "0", "dax0.0", "dax1.0"),
-        row(MEMORY + "block_size_bytes", "1", Kind.PLATFORM, "platform", "1", "dax0.0", "dax1.0"),
-        row(
-            MEMORY + "block_size_bytes",
-            "8000000x",
-            Kind.PLATFORM,
-            "platform",
-            null,
-            "dax0.0",
-            "dax1.0"),
+        // both devices are kmem devices here: their blocks need the block size
+        row(MEMORY + "block_size_bytes", "0", Kind.PLATFORM, "platform", "0"),
+        row(MEMORY + "block_size_bytes", "1", Kind.PLATFORM, "platform", "1"),
+        row(MEMORY + "block_size_bytes", "8000000x", Kind.PLATFORM, "platform", null),
+        row(MEMORY + "block_size_bytes", "c000000", Kind.PLATFORM, "platform", null),
         row(ND + "region0/mappings", "2147483647", Kind.REGION, "region0", null, "dax1.0"),
         row(ND + "region0/size", "1G", Kind.REGION, "region0", "1G", "dax1.0"),
         row(ND + "region0/resource", "0x100000000000000", Kind.REGION, "region0", null, "dax1.0"),
@@ -194,10 +189,13 @@ class InventoryReaderTest {
   }
 
   @Test
-  void aMalformedBlockSizeGivesNoBlocksAndBlocksOnlyKmem() throws IOException {
-    Path root = SysfsFixture.materialize(FIXTURE, tmp);
+  void aMalformedBlockSizeLeavesDevDaxDevicesAndBlocksOnlyKmem() throws IOException {
+    Path root = SysfsFixture.materialize("qemu-6.1-nvdimm/devdax", tmp);
     write(root, MEMORY + "block_size_bytes", "1");
     Inventory inv = read(root);
+    assertThat(inv.malformed()).extracting(MalformedObject::name).containsExactly("platform");
+    assertThat(inv.devices()).extracting(DaxDevice::name).containsExactly("dax0.0", "dax1.0");
+    // no block arithmetic with it, and the policy's kmem gate blocks system-ram conversions
     assertThat(inv.platform().blockSize()).isZero();
     assertThat(inv.platform().kmemAvailable()).isFalse();
     assertThat(inv.blocks()).isEmpty();
