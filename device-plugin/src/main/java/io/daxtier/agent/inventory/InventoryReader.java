@@ -78,10 +78,7 @@ public final class InventoryReader {
             .readTrimmed(KernelPaths.BLOCK_SIZE)
             .map(t -> SysfsFormats.blockSize(KernelPaths.BLOCK_SIZE, t))
             .orElse(Parsed.ok(0L));
-    problems.platform(bs.malformed());
-    if (!bs.isOk()) {
-      problems.blockSizeProblem = problems.all.get(problems.all.size() - 1);
-    }
+    problems.blockSize = problems.platform(bs.malformed());
     long blockSize = bs.orElse(0L);
     String release = kernel.readTrimmed(KernelPaths.OSRELEASE).orElse("unknown");
     hotplug
@@ -144,23 +141,29 @@ public final class InventoryReader {
     final List<MalformedObject> all = new ArrayList<>();
 
     /** A malformed {@code block_size_bytes}, or null. */
-    MalformedObject blockSizeProblem;
+    MalformedObject blockSize;
 
-    /** Malformed blocks: the index guessed from the name (or -1) and the node (or -1). */
-    final List<long[]> blocks = new ArrayList<>();
+    /** A malformed memory block: the index its name gives (or -1) and its node (or -1). */
+    record Block(long guess, int node, MalformedObject report) {}
+
+    final List<Block> blocks = new ArrayList<>();
 
     void add(MalformedObject m) {
       all.add(m);
     }
 
-    void add(MalformedObject.Kind kind, String name, Malformed cause) {
-      if (cause != null) {
-        all.add(new MalformedObject(kind, name, cause, null));
+    /** Records {@code cause} (when not null) on the object; returns the report or null. */
+    MalformedObject add(MalformedObject.Kind kind, String name, Malformed cause) {
+      if (cause == null) {
+        return null;
       }
+      MalformedObject m = new MalformedObject(kind, name, cause, null);
+      all.add(m);
+      return m;
     }
 
-    void platform(Malformed cause) {
-      add(MalformedObject.Kind.PLATFORM, "platform", cause);
+    MalformedObject platform(Malformed cause) {
+      return add(MalformedObject.Kind.PLATFORM, "platform", cause);
     }
 
     MalformedObject find(MalformedObject.Kind kind, String name) {
@@ -171,9 +174,9 @@ public final class InventoryReader {
     }
 
     MalformedObject dependency(DaxDevice d, List<Region> regions, long blockSize) {
-      if (blockSize == 0 && blockSizeProblem != null && d.mode() == DeviceMode.SYSTEM_RAM) {
+      if (this.blockSize != null && d.mode() == DeviceMode.SYSTEM_RAM) {
         // a kmem device's blocks, their offlining and its poison mapping all need the block size
-        return blockSizeProblem;
+        return this.blockSize;
       }
       if (d.region() != null) {
         MalformedObject r = find(MalformedObject.Kind.REGION, d.region());
@@ -200,22 +203,17 @@ public final class InventoryReader {
       if (node != null) {
         return node;
       }
-      for (int i = 0; i < blocks.size(); i++) {
-        long[] b = blocks.get(i);
-        if ((b[0] >= 0 && d.ownsBlock(b[0], blockSize)) || (b[1] >= 0 && b[1] == d.targetNode())) {
-          return blockProblems.get(i);
+      for (Block b : blocks) {
+        if ((b.guess() >= 0 && d.ownsBlock(b.guess(), blockSize))
+            || (b.node() >= 0 && b.node() == d.targetNode())) {
+          return b.report();
         }
       }
       return null;
     }
 
-    final List<MalformedObject> blockProblems = new ArrayList<>();
-
     void block(String name, long guess, int node, Malformed cause) {
-      MalformedObject m = new MalformedObject(MalformedObject.Kind.MEMORY_BLOCK, name, cause, null);
-      all.add(m);
-      blocks.add(new long[] {guess, node});
-      blockProblems.add(m);
+      blocks.add(new Block(guess, node, add(MalformedObject.Kind.MEMORY_BLOCK, name, cause)));
     }
   }
 
