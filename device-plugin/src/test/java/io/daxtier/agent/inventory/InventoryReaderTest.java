@@ -9,11 +9,17 @@ import io.daxtier.agent.model.Inventory;
 import io.daxtier.agent.model.Malformed;
 import io.daxtier.agent.model.MalformedObject;
 import io.daxtier.agent.model.MalformedObject.Kind;
+import io.daxtier.agent.ndctl.UnavailableNdctl;
+import io.daxtier.agent.reconcile.NodeReconciler;
+import io.daxtier.agent.reconcile.PassResult;
+import io.daxtier.agent.testing.Pools;
 import io.daxtier.agent.testing.SysfsFixture;
 import io.daxtier.api.v1alpha1.Capability;
+import io.daxtier.api.v1alpha1.DevicePhase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
@@ -200,6 +206,33 @@ class InventoryReaderTest {
     assertThat(inv.platform().kmemAvailable()).isFalse();
     assertThat(inv.blocks()).isEmpty();
     assertThat(inv.devices()).allMatch(d -> d.blockCount(inv.platform().blockSize()) == 0);
+  }
+
+  /**
+   * Whole passes, not just reads: each broken attribute of the table, then a pass over the node.
+   */
+  @ParameterizedTest(name = "{0} = {1}")
+  @MethodSource("broken")
+  void aPassOverTheBrokenNodeCompletesAndKeepsTheRest(
+      String path, String value, Kind kind, String name, String reported, List<String> present)
+      throws IOException {
+    Path root = SysfsFixture.materialize(FIXTURE, tmp);
+    write(root, path, value);
+    HostKernel kernel = new HostKernel(root);
+    NodeReconciler agent =
+        new NodeReconciler(kernel, new UnavailableNdctl("test"), Clock.systemUTC());
+
+    PassResult r =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10), () -> agent.reconcile(List.of(Pools.systemRam("p")), 1L));
+
+    assertThat(r.before().malformed(name)).isPresent();
+    // the devices still read keep their memory online, in the pool
+    assertThat(r.status().devices).extracting(d -> d.name).containsExactlyElementsOf(present);
+    assertThat(r.devices())
+        .filteredOn(d -> present.contains(d.device()))
+        .allMatch(d -> d.phase() == DevicePhase.Online, "Online");
+    assertThat(r.plan().isEmpty()).isTrue();
   }
 
   @Test
