@@ -91,6 +91,7 @@ class InventoryReaderTest {
         row(MEMORY + "block_size_bytes", "c000000", Kind.PLATFORM, "platform", null),
         row(ND + "region0/mappings", "2147483647", Kind.REGION, "region0", null, "dax1.0"),
         row(ND + "region0/size", "1G", Kind.REGION, "region0", "1G", "dax1.0"),
+        row(ND + "region1/resource", "0xqq", Kind.REGION, "region1", "0xqq", "dax0.0"),
         row(ND + "region0/resource", "0x100000000000000", Kind.REGION, "region0", null, "dax1.0"),
         // 2^55 sectors: times 512 wraps to 0, the region's first byte
         row(
