@@ -22,16 +22,21 @@ import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.MemoryType;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Reads sysfs into an immutable {@link Inventory}. Reads only; never writes. */
 public final class InventoryReader {
+  private static final Logger LOG = LoggerFactory.getLogger(InventoryReader.class);
   private static final Pattern REGION = Pattern.compile("^region\\d+$");
   private static final Pattern BLOCK = Pattern.compile("^memory(\\d+)$");
   private static final Pattern NODE = Pattern.compile("^node(\\d+)$");
@@ -53,6 +58,9 @@ public final class InventoryReader {
   private final HotplugProbe hotplug;
   private final BooleanSupplier udevObserved;
   private final boolean managed;
+
+  /** The malformed objects the last read logged. */
+  private Set<String> reported = Set.of();
 
   public InventoryReader(Kernel kernel) {
     this(kernel, () -> false, false);
@@ -128,8 +136,29 @@ public final class InventoryReader {
             new MalformedObject(MalformedObject.Kind.DEVICE, d.name(), dep.cause(), dep.name()));
       }
     }
+    log(problems.all);
     return new Inventory(
         platform, usable, regions, dimms, buses, blocks, nodes, classModel, problems.all);
+  }
+
+  /**
+   * Logs each malformed object once, when it appears and when it is gone: a pass runs every few
+   * seconds, and a value stays malformed until the kernel (or whoever wrote it) changes it.
+   */
+  private synchronized void log(List<MalformedObject> now) {
+    Set<String> lines = new LinkedHashSet<>();
+    now.forEach(m -> lines.add(m.name() + " " + m.reason() + ": " + m.message()));
+    for (String l : lines) {
+      if (!reported.contains(l)) {
+        LOG.warn("{}; left alone until it reads well-formed", l);
+      }
+    }
+    for (String l : reported) {
+      if (!lines.contains(l)) {
+        LOG.info("no longer malformed: {}", l);
+      }
+    }
+    reported = lines;
   }
 
   /**
