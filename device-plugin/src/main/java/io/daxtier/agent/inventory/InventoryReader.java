@@ -289,8 +289,12 @@ public final class InventoryReader {
 
     /** Records a problem found outside {@link #get}. */
     void bad(String path, String value, String problem) {
+      bad(new Malformed(path, value, problem));
+    }
+
+    void bad(Malformed m) {
       if (bad == null) {
-        bad = new Malformed(path, value, problem);
+        bad = m;
       }
     }
   }
@@ -596,7 +600,7 @@ public final class InventoryReader {
       Map<String, Long> mi = SysfsFormats.parseMeminfo(meminfo.orElse(null));
       meminfo
           .flatMap(t -> SysfsFormats.meminfoProblems(dir + "/meminfo", t).stream().findFirst())
-          .ifPresent(p -> a.bad(p.path(), p.value(), p.problem()));
+          .ifPresent(a::bad);
       List<Integer> distances = a.get(dir + "/distance", SysfsFormats::distances, List.of());
       boolean hasCpu = !kernel.readTrimmed(dir + "/cpulist").orElse("").isEmpty();
       problems.add(MalformedObject.Kind.NUMA_NODE, name, a.bad);

@@ -29,7 +29,8 @@ public record Malformed(String path, String value, String problem) {
       return "";
     }
     StringBuilder b = new StringBuilder();
-    for (int i = 0; i < v.length() && b.length() < MAX_VALUE; i++) {
+    int i = 0;
+    for (; i < v.length() && b.length() < MAX_VALUE; i++) {
       char c = v.charAt(i);
       if (c == '\n') {
         b.append("\\n");
@@ -39,8 +40,8 @@ public record Malformed(String path, String value, String problem) {
         b.append(c);
       }
     }
-    if (b.length() >= MAX_VALUE && v.length() > MAX_VALUE) {
-      b.setLength(MAX_VALUE);
+    if (i < v.length()) {
+      b.setLength(Math.min(b.length(), MAX_VALUE));
       b.append("...");
     }
     return b.toString();
