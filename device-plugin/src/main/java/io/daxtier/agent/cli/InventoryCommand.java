@@ -2,6 +2,7 @@ package io.daxtier.agent.cli;
 
 import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.model.Inventory;
+import io.daxtier.agent.model.MalformedObject;
 import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.reconcile.PassResult;
 import io.daxtier.api.v1alpha1.DeviceStatus;
@@ -49,6 +50,9 @@ final class InventoryCommand implements Callable<Integer> {
       doc.put("buses", inv.buses());
       doc.put("memoryBlocks", inv.blocks());
       doc.put("numaNodes", view.status().numaNodes);
+      if (!inv.malformed().isEmpty()) {
+        doc.put("malformed", inv.malformed().stream().map(InventoryCommand::malformed).toList());
+      }
       if (!inv.classModelDevices().isEmpty()) {
         doc.put(
             "unsupported",
@@ -101,10 +105,25 @@ final class InventoryCommand implements Callable<Integer> {
           Sizes.format(n.memFreeBytes),
           n.memoryTier == null ? "" : " tier " + n.memoryTier);
     }
+    for (MalformedObject m : inv.malformed()) {
+      out.printf("%s %s: %s%n", m.name(), m.reason(), m.message());
+    }
     if (!inv.classModelDevices().isEmpty()) {
       out.println(
           "UNSUPPORTED: legacy /sys/class/dax model; boot a kernel >= 5.16 or blacklist dax_pmem_compat");
     }
     return ExitCodes.OK;
+  }
+
+  /** A malformed object as JSON: kind, name, reason, the attribute's path and value. */
+  private static Map<String, Object> malformed(MalformedObject m) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("kind", m.kind());
+    o.put("name", m.name());
+    o.put("reason", m.reason());
+    o.put("path", m.cause().path());
+    o.put("value", m.cause().value());
+    o.put("message", m.message());
+    return o;
   }
 }

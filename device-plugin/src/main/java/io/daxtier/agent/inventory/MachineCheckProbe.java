@@ -2,7 +2,10 @@ package io.daxtier.agent.inventory;
 
 import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.kernel.KernelPaths;
+import io.daxtier.agent.model.Malformed;
 import io.daxtier.agent.model.McRecovery;
+import io.daxtier.agent.model.Parsed;
+import io.daxtier.agent.model.SysfsFormats;
 import io.daxtier.api.v1alpha1.Capability;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -11,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Decides whether consuming poison is survivable on this node's CPUs. No upstream interface reports
@@ -42,14 +46,32 @@ final class MachineCheckProbe {
    * error recovery (MCG_SER_P clear, or AMD without SUCCOR) a way to survive poison.
    */
   McRecovery probe() {
+    return probe(m -> {});
+  }
+
+  /**
+   * As {@link #probe()}; a malformed number in the first processor's cpuinfo goes to {@code
+   * malformed} and makes the hardware's answer {@link Capability#Unknown} (a model that is not a
+   * number must not pass for one that is not on a list).
+   */
+  McRecovery probe(Consumer<Malformed> malformed) {
     List<String> ev = new ArrayList<>();
     String cmdline = kernel.readTrimmed(KernelPaths.CMDLINE).orElse("");
-    CpuInfo cpu = CpuInfo.parse(kernel.read(KernelPaths.CPUINFO).orElse(""));
+    String cpuinfo = kernel.read(KernelPaths.CPUINFO).orElse("");
+    CpuInfo cpu = CpuInfo.parse(cpuinfo);
     if (cpu.flags().contains("hypervisor")) {
       ev.add(
           "cpuinfo flag hypervisor: machine-check capabilities are the hypervisor's virtual ones");
     }
-    Capability hardware = hardware(cpu, ev);
+    List<Malformed> problems = CpuInfo.problems(cpuinfo);
+    problems.forEach(malformed);
+    Capability hardware;
+    if (problems.isEmpty()) {
+      hardware = hardware(cpu, ev);
+    } else {
+      problems.forEach(m -> ev.add(m.message()));
+      hardware = Capability.Unknown;
+    }
     if (!Arrays.asList(cmdline.split("\\s+")).contains("mce=recovery")) {
       return new McRecovery(hardware, ev);
     }
@@ -159,6 +181,32 @@ final class MachineCheckProbe {
         }
       }
       return new CpuInfo(vendor, family, model, flags);
+    }
+
+    /** The first processor's numeric fields that are not numbers. */
+    static List<Malformed> problems(String text) {
+      List<Malformed> out = new ArrayList<>();
+      boolean seen = false;
+      for (String line : text.split("\n")) {
+        int colon = line.indexOf(':');
+        if (colon < 0) {
+          if (line.isBlank() && seen) {
+            break;
+          }
+          continue;
+        }
+        String key = line.substring(0, colon).trim();
+        if (key.equals("cpu family") || key.equals("model")) {
+          seen = true;
+          Parsed<Integer> v =
+              SysfsFormats.integer(
+                  KernelPaths.CPUINFO, line.substring(colon + 1), 0, Integer.MAX_VALUE);
+          if (!v.isOk()) {
+            out.add(new Malformed(KernelPaths.CPUINFO, line.trim(), "'" + key + "' not a number"));
+          }
+        }
+      }
+      return out;
     }
   }
 }

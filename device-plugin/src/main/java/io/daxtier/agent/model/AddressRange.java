@@ -2,6 +2,12 @@ package io.daxtier.agent.model;
 
 /** A physical address range, both ends inclusive. */
 public record AddressRange(long start, long end) {
+  /**
+   * Where {@link Region#physical} maps a bad-block entry that is not inside its region: above every
+   * address the parsers accept ({@link SysfsFormats#ADDRESS_LIMIT}), so it overlaps no device.
+   */
+  public static final AddressRange OUTSIDE = new AddressRange(Long.MAX_VALUE, Long.MAX_VALUE);
+
   public AddressRange {
     if (end < start) {
       throw new IllegalArgumentException("empty range " + Sizes.hex(start) + "-" + Sizes.hex(end));

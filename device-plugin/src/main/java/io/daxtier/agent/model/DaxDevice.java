@@ -43,6 +43,9 @@ public record DaxDevice(
    * and end rounded down (kernel-abi.md §2.1, §2.3), so partial blocks are lost.
    */
   public boolean ownsBlock(long index, long blockSize) {
+    if (!validBlockSize(blockSize)) {
+      return false;
+    }
     for (AddressRange r : ranges) {
       long first = Math.floorDiv(r.start() + blockSize - 1, blockSize);
       long last = Math.floorDiv(r.end() + 1, blockSize) - 1;
@@ -56,6 +59,9 @@ public record DaxDevice(
   /** How many memory blocks kmem creates for this device. */
   public long blockCount(long blockSize) {
     long n = 0;
+    if (!validBlockSize(blockSize)) {
+      return 0;
+    }
     for (AddressRange r : ranges) {
       long first = Math.floorDiv(r.start() + blockSize - 1, blockSize);
       long last = Math.floorDiv(r.end() + 1, blockSize) - 1;
@@ -70,6 +76,9 @@ public record DaxDevice(
    * (kernel-abi.md §2.3). Computed from the device alone, so it is known before kmem is bound.
    */
   public long[] blocks(long blockSize) {
+    if (!validBlockSize(blockSize)) {
+      return new long[0];
+    }
     long[] out = new long[(int) blockCount(blockSize)];
     int n = 0;
     for (AddressRange r : ranges) {
@@ -81,6 +90,17 @@ public record DaxDevice(
     }
     Arrays.sort(out);
     return out;
+  }
+
+  /**
+   * Whether block arithmetic with this size is meaningful: a power of two the kernel uses ({@link
+   * SysfsFormats#blockSize}). 0 (no memory hotplug, or a malformed {@code block_size_bytes}) gives
+   * no blocks rather than a division by zero; 1 would give one block per byte.
+   */
+  public static boolean validBlockSize(long blockSize) {
+    return blockSize >= SysfsFormats.MIN_BLOCK_SIZE
+        && blockSize <= SysfsFormats.MAX_BLOCK_SIZE
+        && Long.bitCount(blockSize) == 1;
   }
 
   /** Whether a physical range overlaps the device. */

@@ -3,7 +3,12 @@ package io.daxtier.agent.model;
 import java.util.List;
 import java.util.Optional;
 
-/** Everything the agent knows about its node at one instant: an immutable snapshot of sysfs. */
+/**
+ * Everything the agent knows about its node at one instant: an immutable snapshot of sysfs.
+ *
+ * @param malformed the objects whose kernel attributes were malformed, with the attribute: a device
+ *     among them (its own attribute or one of an object it depends on) is not in {@link #devices()}
+ */
 public record Inventory(
     Platform platform,
     List<DaxDevice> devices,
@@ -12,7 +17,8 @@ public record Inventory(
     List<NdBus> buses,
     List<MemoryBlock> blocks,
     List<NumaNode> numaNodes,
-    List<String> classModelDevices) {
+    List<String> classModelDevices,
+    List<MalformedObject> malformed) {
 
   public Inventory {
     devices = List.copyOf(devices);
@@ -22,6 +28,12 @@ public record Inventory(
     blocks = List.copyOf(blocks);
     numaNodes = List.copyOf(numaNodes);
     classModelDevices = List.copyOf(classModelDevices);
+    malformed = List.copyOf(malformed);
+  }
+
+  /** The report of a malformed object by name ({@code dax0.0}, {@code region1}, ...). */
+  public Optional<MalformedObject> malformed(String name) {
+    return malformed.stream().filter(m -> m.name().equals(name)).findFirst();
   }
 
   public Optional<DaxDevice> device(String name) {

@@ -24,9 +24,21 @@ public record Region(
     dimms = List.copyOf(dimms);
   }
 
-  /** The physical range of a bad-block entry (sectors are relative to the region start). */
+  /**
+   * The physical range of a bad-block entry (sectors are relative to the region start), with
+   * checked arithmetic. An entry that does not lie inside the region (of a known size), or whose
+   * address does not fit in 64 bits, maps to {@link AddressRange#OUTSIDE}, which overlaps no
+   * device: a wrapped or foreign address must never name memory the kernel did not report.
+   */
   public AddressRange physical(BadBlock b) {
-    long s = start + b.sector() * Sizes.SECTOR;
-    return new AddressRange(s, s + (long) b.count() * Sizes.SECTOR - 1);
+    if (!b.inside(size > 0 ? size : SysfsFormats.ADDRESS_LIMIT)) {
+      return AddressRange.OUTSIDE;
+    }
+    try {
+      long s = Math.addExact(start, b.sector() * Sizes.SECTOR);
+      return new AddressRange(s, Math.addExact(s, (long) b.count() * Sizes.SECTOR - 1));
+    } catch (ArithmeticException e) {
+      return AddressRange.OUTSIDE;
+    }
   }
 }

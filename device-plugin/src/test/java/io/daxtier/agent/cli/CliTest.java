@@ -10,6 +10,7 @@ import io.daxtier.agent.ndctl.ProcessNdctl;
 import io.daxtier.agent.ndctl.SimulatedNdctl;
 import io.daxtier.agent.ndctl.UnavailableNdctl;
 import io.daxtier.agent.testing.Nodes;
+import io.daxtier.agent.testing.SysfsFixture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -85,6 +86,30 @@ class CliTest {
     Main m = new Main();
     m.with(new HostKernel(Path.of("/")), new SimulatedNdctl(Nodes.qemu()), () -> 1000);
     assertThat(run(m, "apply", "-f", pool(POOL).toString())).isEqualTo(ExitCodes.NOT_ROOT);
+  }
+
+  @Test
+  void inventoryOfARealKernelWithAMalformedAttributeReportsItAndTheRest() throws Exception {
+    Path tree = SysfsFixture.materialize("qemu-6.1-nvdimm/system-ram", tmp.resolve("tree"));
+    Files.writeString(
+        tree.resolve("sys/bus/nd/devices/region0/mappings"), "2147483647\n"); // through links
+    assertThat(run(new Main(), "--root", tree.toString(), "inventory", "--json")).isZero();
+    JsonNode doc = new ObjectMapper().readTree(out.toString());
+    assertThat(doc.get("devices")).hasSize(1);
+    assertThat(doc.get("devices").get(0).get("name").asText()).isEqualTo("dax1.0");
+    JsonNode region = doc.get("malformed").get(0);
+    assertThat(region.get("name").asText()).isEqualTo("region0");
+    assertThat(region.get("reason").asText()).isEqualTo("MalformedSysfs");
+    assertThat(region.get("path").asText()).isEqualTo("/sys/bus/nd/devices/region0/mappings");
+    assertThat(region.get("value").asText()).isEqualTo("2147483647");
+    assertThat(doc.get("malformed").get(1).get("message").asText())
+        .startsWith("depends on region0, malformed at /sys/bus/nd/devices/region0/mappings");
+
+    out.getBuffer().setLength(0);
+    assertThat(run(new Main(), "--root", tree.toString(), "inventory")).isZero();
+    assertThat(out.toString())
+        .contains("region0 MalformedSysfs: malformed at /sys/bus/nd/devices/region0/mappings")
+        .contains("dax0.0 MalformedSysfs: depends on region0");
   }
 
   @Test
