@@ -1,5 +1,8 @@
 package io.daxtier.api.ownership;
 
+import io.daxtier.api.v1alpha1.DeviceMode;
+import io.daxtier.api.v1alpha1.DevicePhase;
+import io.daxtier.api.v1alpha1.DeviceStatus;
 import io.daxtier.api.v1alpha1.PoolMode;
 import java.util.ArrayList;
 import java.util.List;
@@ -156,6 +159,27 @@ public final class Ownership {
       }
     }
     return new Result(Optional.ofNullable(owner), out);
+  }
+
+  /**
+   * What holds a device, as its agent reported it in the PmemNode status: a device Online or
+   * Releasing for a pool is held by that pool; one online as System RAM (any block online) with no
+   * pool holding it is in use with no holder known; otherwise it is free (null).
+   */
+  public static Holder reported(DeviceStatus device) {
+    if (device.pool != null && device.phase == DevicePhase.Releasing) {
+      return Holder.pool(device.pool, null, Use.Releasing);
+    }
+    if (device.pool != null && device.phase == DevicePhase.Online) {
+      return Holder.pool(
+          device.pool, null, device.mode == DeviceMode.DEVDAX ? Use.DevDax : Use.SystemRam);
+    }
+    if (device.mode == DeviceMode.SYSTEM_RAM
+        && device.blocksOnline != null
+        && device.blocksOnline > 0) {
+      return Holder.unknown(Use.SystemRam);
+    }
+    return null;
   }
 
   private static PoolMode modeOf(Use use) {
