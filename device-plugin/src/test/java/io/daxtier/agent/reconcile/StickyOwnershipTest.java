@@ -151,6 +151,25 @@ class StickyOwnershipTest {
     untouched(k);
   }
 
+  /**
+   * A record from an agent that kept no holders, only the DevDax devices handed out: the serving
+   * pool, still selecting the device, holds it.
+   */
+  @Test
+  void aRecordWithoutHoldersFallsBackToTheServingPool() throws Exception {
+    SimulatedKernel k = Nodes.yaml(RestartSafetyTest.NODE);
+    NodeReconciler first = agent(k);
+    NodePool young = Pools.with(Pools.devDax("young"), Pools.devices("dax0.0"));
+    served(first, k, young);
+    NodeRecord.open(state).saveHistory(first.history().withOwner("dax0.0", null));
+    NodePool old = Pools.with(Pools.devDax("old"), Pools.devices("dax0.0"));
+
+    NodeReconciler restarted = agent(k);
+    keptByTheYoungerPool(passes(restarted, List.of(old, young), 2), "old");
+    untouched(k);
+    assertThat(restarted.history().owners().get("dax0.0").pool()).isEqualTo("young");
+  }
+
   @Test
   void theOlderPoolGetsTheDeviceOnceTheYoungerReleasedIt() {
     NodePool young = Pools.with(Pools.devDax("young"), Pools.devices("dax0.0"));
