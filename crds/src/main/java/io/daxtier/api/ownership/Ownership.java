@@ -69,11 +69,6 @@ public final class Ownership {
       return new Holder(null, null, use);
     }
 
-    /** The name to show for the holder: the pool, or the use with no pool known. */
-    public String describe() {
-      return pool != null ? "pool " + pool : "no known pool (in use as " + useName(use) + ")";
-    }
-
     boolean is(Candidate c) {
       return pool != null
           && pool.equals(c.name())

@@ -9,6 +9,7 @@ import io.daxtier.agent.executor.Outcome;
 import io.daxtier.agent.inventory.InventoryReader;
 import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.kernel.KernelPaths;
+import io.daxtier.agent.model.DaxDevice;
 import io.daxtier.agent.model.Inventory;
 import io.daxtier.agent.model.Region;
 import io.daxtier.agent.model.Sizes;
@@ -41,6 +42,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -340,14 +342,14 @@ public final class NodeReconciler {
                 ? new History.Owner(p.name, p.uid, Ownership.Use.Releasing)
                 : now != null && now.pool().equals(p.name) ? null : now;
       } else if (r.phase() == DevicePhase.Online) {
-        DeviceMode mode = after.device(r.device()).map(d -> d.mode()).orElse(null);
+        DeviceMode mode = after.device(r.device()).map(DaxDevice::mode).orElse(null);
         if (mode == DeviceMode.SYSTEM_RAM) {
           next = new History.Owner(p.name, p.uid, Ownership.Use.SystemRam);
         } else if (mode == DeviceMode.DEVDAX) {
           next = new History.Owner(p.name, p.uid, Ownership.Use.DevDax);
         }
       }
-      if (!java.util.Objects.equals(now, next)) {
+      if (!Objects.equals(now, next)) {
         history = history.withOwner(r.device(), next);
       }
     }
