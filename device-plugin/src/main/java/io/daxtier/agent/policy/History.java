@@ -2,18 +2,21 @@ package io.daxtier.agent.policy;
 
 import io.daxtier.agent.model.AddressRange;
 import io.daxtier.agent.model.BadBlock;
+import io.daxtier.api.ownership.Ownership;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
  * What the agent remembers between passes that sysfs does not say: when each bus last finished an
  * ARS, refused offlines backing off, erases per release, bad blocks already acted on, poison
- * results, DevDax devices in use. A pure value: the node record (record package) makes it durable.
+ * results, DevDax devices in use, the pool holding each device. A pure value: the node record
+ * (record package) makes it durable.
  */
 public record History(
     Map<String, Instant> lastScrub,
@@ -23,7 +26,26 @@ public record History(
     Map<String, List<AddressRange>> unhealthy,
     Map<String, Long> retiredPages,
     Map<String, String> serving,
+    Map<String, Owner> owners,
     boolean cautious) {
+
+  /**
+   * The pool holding a device: recorded when the device comes online (System RAM) or is served
+   * (DevDax) for the pool, or enters the pool's release; forgotten when that release completes or
+   * the pool is gone from the node. Another pool that comes to select a held device loses it
+   * ({@link io.daxtier.api.ownership.Ownership}).
+   */
+  public record Owner(String pool, String uid, Ownership.Use use) {
+    public Owner {
+      Objects.requireNonNull(pool, "pool");
+      Objects.requireNonNull(use, "use");
+    }
+
+    /** The holder in the ownership rule's terms. */
+    public Ownership.Holder holder() {
+      return Ownership.Holder.pool(pool, uid, use);
+    }
+  }
 
   /** A refused operation and when to try again. */
   public record Retry(String reason, String message, int attempts, Instant notBefore) {}
@@ -104,17 +126,19 @@ public record History(
     unhealthy = Map.copyOf(unhealthy);
     retiredPages = Map.copyOf(retiredPages);
     serving = Map.copyOf(serving);
+    owners = Map.copyOf(owners);
   }
 
   public static History empty() {
-    return new History(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), false);
+    return new History(
+        Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), false);
   }
 
   public History withScrub(String bus, Instant at) {
     Map<String, Instant> m = new HashMap<>(lastScrub);
     m.put(bus, at);
     return new History(
-        m, retries, erases, knownBadBlocks, unhealthy, retiredPages, serving, cautious);
+        m, retries, erases, knownBadBlocks, unhealthy, retiredPages, serving, owners, cautious);
   }
 
   public History withRetry(String device, Retry retry) {
@@ -125,7 +149,7 @@ public record History(
       m.put(device, retry);
     }
     return new History(
-        lastScrub, m, erases, knownBadBlocks, unhealthy, retiredPages, serving, cautious);
+        lastScrub, m, erases, knownBadBlocks, unhealthy, retiredPages, serving, owners, cautious);
   }
 
   /** Records (or replaces) a release's erase; null forgets it. */
@@ -137,7 +161,7 @@ public record History(
       m.put(key, erase);
     }
     return new History(
-        lastScrub, retries, m, knownBadBlocks, unhealthy, retiredPages, serving, cautious);
+        lastScrub, retries, m, knownBadBlocks, unhealthy, retiredPages, serving, owners, cautious);
   }
 
   /** A DevDax device handed out to pods (advertised) for a pool; null: no longer served. */
@@ -149,7 +173,19 @@ public record History(
       m.put(device, pool);
     }
     return new History(
-        lastScrub, retries, erases, knownBadBlocks, unhealthy, retiredPages, m, cautious);
+        lastScrub, retries, erases, knownBadBlocks, unhealthy, retiredPages, m, owners, cautious);
+  }
+
+  /** Records the pool holding a device; null forgets it. */
+  public History withOwner(String device, Owner owner) {
+    Map<String, Owner> m = new HashMap<>(owners);
+    if (owner == null) {
+      m.remove(device);
+    } else {
+      m.put(device, owner);
+    }
+    return new History(
+        lastScrub, retries, erases, knownBadBlocks, unhealthy, retiredPages, serving, m, cautious);
   }
 
   /**
@@ -158,13 +194,14 @@ public record History(
    */
   public History asCautious() {
     return new History(
-        lastScrub, retries, erases, knownBadBlocks, unhealthy, retiredPages, serving, true);
+        lastScrub, retries, erases, knownBadBlocks, unhealthy, retiredPages, serving, owners, true);
   }
 
   public History withKnownBadBlocks(String region, Set<BadBlock> blocks) {
     Map<String, Set<BadBlock>> m = new HashMap<>(knownBadBlocks);
     m.put(region, Set.copyOf(blocks));
-    return new History(lastScrub, retries, erases, m, unhealthy, retiredPages, serving, cautious);
+    return new History(
+        lastScrub, retries, erases, m, unhealthy, retiredPages, serving, owners, cautious);
   }
 
   public History withPoison(String device, List<AddressRange> bad, long retired) {
@@ -172,6 +209,6 @@ public record History(
     u.put(device, List.copyOf(bad));
     Map<String, Long> r = new HashMap<>(retiredPages);
     r.put(device, retired);
-    return new History(lastScrub, retries, erases, knownBadBlocks, u, r, serving, cautious);
+    return new History(lastScrub, retries, erases, knownBadBlocks, u, r, serving, owners, cautious);
   }
 }

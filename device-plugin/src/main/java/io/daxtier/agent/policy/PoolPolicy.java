@@ -7,6 +7,7 @@ import io.daxtier.agent.model.Inventory;
 import io.daxtier.agent.model.NdBus;
 import io.daxtier.agent.model.Platform;
 import io.daxtier.agent.model.Sizes;
+import io.daxtier.api.ownership.Ownership;
 import io.daxtier.api.v1alpha1.Capability;
 import io.daxtier.api.v1alpha1.DaxBusModel;
 import io.daxtier.api.v1alpha1.DeviceMode;
@@ -30,7 +31,8 @@ import java.util.stream.Collectors;
 
 /**
  * The pure safety policy: (inventory, pools in precedence order, history, now) to one decision per
- * device. It performs no I/O; the same inputs always give the same decisions.
+ * device and selecting pool: the owner's (see {@link Ownership}), a Conflict for every other. It
+ * performs no I/O; the same inputs always give the same decisions.
  */
 public final class PoolPolicy {
 
@@ -46,18 +48,52 @@ public final class PoolPolicy {
         out.add(new DeviceDecision(d.name(), null, new Decision.Untouched()));
         continue;
       }
-      NodePool owner = selecting.get(0);
-      out.add(new DeviceDecision(d.name(), owner.name, decide(inv, d, owner, history, now)));
-      for (NodePool loser : selecting.subList(1, selecting.size())) {
-        out.add(
-            new DeviceDecision(
-                d.name(),
-                loser.name,
-                new Decision.Block(
-                    Rule.Conflict, "owned by pool " + owner.name + " (precedence)")));
+      // Who owns the device is the shared ownership rule's answer (the operator's conflict report
+      // asks the same rule): a holder keeps it until released, whatever the ages.
+      List<Ownership.Candidate> candidates = selecting.stream().map(PoolPolicy::candidate).toList();
+      Ownership.Result owned = Ownership.decide(candidates, holder(inv, d, history, selecting));
+      if (owned.owner().isPresent()) {
+        NodePool owner = selecting.get(candidates.indexOf(owned.owner().get()));
+        out.add(new DeviceDecision(d.name(), owner.name, decide(inv, d, owner, history, now)));
+      }
+      for (Ownership.Outcome o : owned.outcomes()) {
+        if (!o.owns()) {
+          out.add(
+              new DeviceDecision(
+                  d.name(), o.pool().name(), new Decision.Block(Rule.Conflict, o.message())));
+        }
       }
     }
     return out;
+  }
+
+  /** A selecting pool as the ownership rule sees it. */
+  static Ownership.Candidate candidate(NodePool p) {
+    return new Ownership.Candidate(
+        p.name, p.uid, spec(p).mode == PoolMode.DevDax ? PoolMode.DevDax : PoolMode.SystemRam);
+  }
+
+  /**
+   * What holds a device: the pool the node record names; without one, what the kernel shows in use
+   * — a device handed out as DevDax (for its serving pool when that pool still selects it) or
+   * online as System RAM (any block online) keeps that use; otherwise the device is free.
+   */
+  public static Ownership.Holder holder(
+      Inventory inv, DaxDevice d, History history, List<NodePool> selecting) {
+    History.Owner owner = history.owners().get(d.name());
+    if (owner != null) {
+      return owner.holder();
+    }
+    String serving = history.serving().get(d.name());
+    if (serving != null && d.mode() == DeviceMode.DEVDAX) {
+      return selecting.stream().anyMatch(p -> p.name.equals(serving))
+          ? Ownership.Holder.pool(serving, null, Ownership.Use.DevDax)
+          : Ownership.Holder.unknown(Ownership.Use.DevDax);
+    }
+    if (d.mode() == DeviceMode.SYSTEM_RAM && inv.blocksOf(d).stream().anyMatch(b -> b.online())) {
+      return Ownership.Holder.unknown(Ownership.Use.SystemRam);
+    }
+    return null;
   }
 
   static PmemPoolSpec spec(NodePool p) {

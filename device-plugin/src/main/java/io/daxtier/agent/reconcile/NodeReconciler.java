@@ -9,6 +9,7 @@ import io.daxtier.agent.executor.Outcome;
 import io.daxtier.agent.inventory.InventoryReader;
 import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.kernel.KernelPaths;
+import io.daxtier.agent.model.DaxDevice;
 import io.daxtier.agent.model.Inventory;
 import io.daxtier.agent.model.Region;
 import io.daxtier.agent.model.Sizes;
@@ -24,6 +25,7 @@ import io.daxtier.agent.policy.PoolPolicy;
 import io.daxtier.agent.record.NodeRecord;
 import io.daxtier.agent.state.NodeState;
 import io.daxtier.agent.state.NodeStateBuilder;
+import io.daxtier.api.ownership.Ownership;
 import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.DevicePhase;
 import io.daxtier.api.v1alpha1.NodePool;
@@ -40,6 +42,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -195,7 +198,7 @@ public final class NodeReconciler {
     Instant now = clock.instant();
     Inventory inv = reader.read();
     load(inv, false);
-    List<DeviceDecision> decisions = PoolPolicy.decide(inv, pools, history, now);
+    List<DeviceDecision> decisions = PoolPolicy.decide(inv, pools, released(history, pools), now);
     Plan plan = Planner.plan(inv, decisions, pools, history);
     ExecutionReport none = new ExecutionReport(List.of(), Set.of(), Set.of(), List.of());
     List<DeviceResult> results = Phases.of(decisions, none, inv);
@@ -217,6 +220,7 @@ public final class NodeReconciler {
     }
     Inventory before = reader.read();
     load(before, true);
+    history = released(history, pools);
     if (provision(before, pools)) {
       before = reader.read();
     }
@@ -243,6 +247,7 @@ public final class NodeReconciler {
     }
     List<DeviceResult> results = Phases.of(decisions, report, after);
     serve(decisions, results, pools, after);
+    hold(results, pools, after);
     persist();
     Set<String> unfinished =
         report.devices().stream()
@@ -288,6 +293,64 @@ public final class NodeReconciler {
           && (dd.decision() instanceof Decision.Release
               || dd.decision() instanceof Decision.Untouched)) {
         history = history.withServing(dd.device(), null);
+      }
+    }
+  }
+
+  /**
+   * Forgets the holders that are no longer on the node: the operator drops a pool's entry only once
+   * its release is reported done, and a pool file without the pool no longer asks for anything. The
+   * kernel's view (a device still in use keeps that use) then protects the device.
+   */
+  static History released(History history, List<NodePool> pools) {
+    History h = history;
+    for (Map.Entry<String, History.Owner> e : history.owners().entrySet()) {
+      History.Owner o = e.getValue();
+      boolean present =
+          pools.stream()
+              .anyMatch(
+                  p ->
+                      p.name.equals(o.pool())
+                          && (o.uid() == null || p.uid == null || o.uid().equals(p.uid)));
+      if (!present) {
+        h = h.withOwner(e.getKey(), null);
+      }
+    }
+    return h;
+  }
+
+  /**
+   * Records which pool holds each device: one that came online (System RAM) or is served (DevDax)
+   * for an active pool, or is in a pool's release, is held by that pool; a device released is held
+   * by nobody. The policy keeps a held device with its holder whatever other pool comes to select
+   * it.
+   */
+  private void hold(List<DeviceResult> results, List<NodePool> pools, Inventory after) {
+    for (DeviceResult r : results) {
+      if (r.pool() == null || r.phase() == DevicePhase.Conflict) {
+        continue;
+      }
+      NodePool p = pools.stream().filter(x -> x.name.equals(r.pool())).findFirst().orElse(null);
+      if (p == null) {
+        continue;
+      }
+      History.Owner now = history.owners().get(r.device());
+      History.Owner next = now;
+      if (p.state == NodePoolState.Release) {
+        next =
+            r.phase() != DevicePhase.Released
+                ? new History.Owner(p.name, p.uid, Ownership.Use.Releasing)
+                : now != null && now.pool().equals(p.name) ? null : now;
+      } else if (r.phase() == DevicePhase.Online) {
+        DeviceMode mode = after.device(r.device()).map(DaxDevice::mode).orElse(null);
+        if (mode == DeviceMode.SYSTEM_RAM) {
+          next = new History.Owner(p.name, p.uid, Ownership.Use.SystemRam);
+        } else if (mode == DeviceMode.DEVDAX) {
+          next = new History.Owner(p.name, p.uid, Ownership.Use.DevDax);
+        }
+      }
+      if (!Objects.equals(now, next)) {
+        history = history.withOwner(r.device(), next);
       }
     }
   }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.daxtier.agent.model.AddressRange;
 import io.daxtier.agent.model.BadBlock;
 import io.daxtier.agent.policy.History;
+import io.daxtier.api.ownership.Ownership;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -41,11 +42,20 @@ public final class HistoryRecord {
   /** DevDax devices handed out to pods, to the pool serving them. */
   public Map<String, String> serving = new TreeMap<>();
 
+  /**
+   * The pool holding each device (name, uid, what the device does for it). A record written before
+   * the field existed reads as holding nothing: the kernel's view of devices in use then decides.
+   */
+  public Map<String, OwnerRecord> owners = new TreeMap<>();
+
   /** Set by a first start on a node in use: nothing cleared on a bus before our own ARS. */
   public boolean cautious;
 
   /** A refused operation. */
   public record RetryRecord(String reason, String message, int attempts, String notBefore) {}
+
+  /** The pool holding one device; {@code use}: SystemRam, DevDax or Releasing. */
+  public record OwnerRecord(String pool, String uid, String use) {}
 
   /** One release's erase. */
   public record EraseRecord(
@@ -97,6 +107,8 @@ public final class HistoryRecord {
     r.unhealthy.putAll(h.unhealthy());
     r.retiredPages.putAll(h.retiredPages());
     r.serving.putAll(h.serving());
+    h.owners()
+        .forEach((k, o) -> r.owners.put(k, new OwnerRecord(o.pool(), o.uid(), o.use().name())));
     r.cautious = h.cautious();
     return r;
   }
@@ -144,6 +156,12 @@ public final class HistoryRecord {
     }
     for (Map.Entry<String, String> e : serving.entrySet()) {
       h = h.withServing(e.getKey(), e.getValue());
+    }
+    for (Map.Entry<String, OwnerRecord> e : owners.entrySet()) {
+      OwnerRecord v = e.getValue();
+      h =
+          h.withOwner(
+              e.getKey(), new History.Owner(v.pool(), v.uid(), Ownership.Use.valueOf(v.use())));
     }
     return cautious ? h.asCautious() : h;
   }

@@ -193,7 +193,11 @@ class SafetyTest {
     PassResult r =
         agent(k, clock)
             .reconcile(List.of(Pools.with(Pools.devDax("dd"), Pools.devices("dax0.0"))), 1L);
-    assertThat(r.devices().get(0).reason()).isEqualTo("InUseAsSystemRam");
+    // online as System RAM with no pool known to hold it: the device keeps that use, and a DevDax
+    // pool that selects it loses it (Conflict) instead of offlining it
+    assertThat(r.devices().get(0).phase()).isEqualTo(DevicePhase.Conflict);
+    assertThat(r.devices().get(0).message())
+        .isEqualTo("in use as system-ram by no known pool: a DevDax pool does not convert it");
     assertThat(k.writes()).isEmpty();
   }
 

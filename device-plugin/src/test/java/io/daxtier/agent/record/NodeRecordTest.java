@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.daxtier.agent.model.AddressRange;
 import io.daxtier.agent.model.BadBlock;
 import io.daxtier.agent.policy.History;
+import io.daxtier.api.ownership.Ownership;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,6 +57,8 @@ class NodeRecordTest {
             .withPoison("dax0.0", List.of(new AddressRange(0x1000, 0x1fff)), 1)
             .withPoison("dax1.0", List.of(), 7)
             .withServing("dax1.0", "d")
+            .withOwner("dax1.0", new History.Owner("d", "uid-d", Ownership.Use.DevDax))
+            .withOwner("dax0.0", new History.Owner("p", null, Ownership.Use.Releasing))
             .asCautious();
     NodeRecord.open(dir).recordSwitch(SWITCH);
     NodeRecord.open(dir).saveHistory(h);
@@ -64,6 +67,32 @@ class NodeRecordTest {
     assertThat(again.history()).hasValue(h);
     assertThat(again.autoOnlineSwitch()).hasValue(SWITCH);
     assertThat(again.setAside()).isEmpty();
+  }
+
+  @Test
+  void aHistoryWrittenBeforeOwnersExistedReadsAsHoldingNothing() throws IOException {
+    Files.writeString(
+        dir.resolve(NodeRecord.FILE),
+        "{\"version\":1,\"history\":{\"lastScrub\":{\"ndbus0\":\"2026-12-05T04:00:00Z\"},"
+            + "\"serving\":{\"dax1.0\":\"d\"}}}");
+
+    NodeRecord r = NodeRecord.open(dir);
+
+    assertThat(r.history()).hasValueSatisfying(h -> assertThat(h.owners()).isEmpty());
+    assertThat(r.history().orElseThrow().serving()).containsEntry("dax1.0", "d");
+    assertThat(r.setAside()).isEmpty();
+  }
+
+  @Test
+  void anOwnerWithAnUnknownUseSetsTheHistoryAside() throws IOException {
+    Files.writeString(
+        dir.resolve(NodeRecord.FILE),
+        "{\"version\":1,\"history\":{\"owners\":{\"dax0.0\":{\"pool\":\"p\",\"use\":\"Lent\"}}}}");
+
+    NodeRecord r = NodeRecord.open(dir);
+
+    assertThat(r.history()).isEmpty();
+    assertThat(r.setAside()).isPresent();
   }
 
   @Test

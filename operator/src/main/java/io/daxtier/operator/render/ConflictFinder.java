@@ -1,7 +1,9 @@
 package io.daxtier.operator.render;
 
+import io.daxtier.api.ownership.Ownership;
 import io.daxtier.api.v1alpha1.DeviceStatus;
 import io.daxtier.api.v1alpha1.NodePool;
+import io.daxtier.api.v1alpha1.PoolMode;
 import io.daxtier.api.v1alpha1.ResourceSpec;
 import io.daxtier.operator.model.DeviceSelectors;
 import io.daxtier.operator.model.Quantities;
@@ -11,8 +13,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Finds the conflicts on one node from its rendered pools (already in precedence order, so the
- * earlier entry always owns) and the devices its agent reported (pure).
+ * Finds the conflicts on one node from its rendered pools (in precedence order) and the devices its
+ * agent reported (pure). Who owns a device is {@link Ownership}'s answer, the rule the agent acts
+ * on: a pool holding a device (reported Online or Releasing for it) keeps it whatever the ages;
+ * precedence decides only over a free device. A resource name goes to the earlier pool.
  */
 public final class ConflictFinder {
   private ConflictFinder() {}
@@ -30,28 +34,52 @@ public final class ConflictFinder {
             && !Objects.equals(unitBytes(earlier), unitBytes(later))) {
           out.add(
               new Conflict(
-                  node, later.name, earlier.name, Conflict.Kind.ResourceUnitConflict, name));
+                  node,
+                  later.name,
+                  earlier.name,
+                  Conflict.Kind.ResourceUnitConflict,
+                  name,
+                  "advertised by pool " + earlier.name + " with another unit"));
           break;
         }
       }
     }
     if (devices != null) {
       for (DeviceStatus device : devices) {
-        String owner = null;
-        for (NodePool entry : ordered) {
-          if (entry.spec == null || !DeviceSelectors.matches(entry.spec.devices, device)) {
-            continue;
-          }
-          if (owner == null) {
-            owner = entry.name;
-          } else {
+        List<NodePool> selecting =
+            ordered.stream()
+                .filter(e -> e.spec != null && DeviceSelectors.matches(e.spec.devices, device))
+                .toList();
+        if (selecting.isEmpty()) {
+          continue;
+        }
+        // The agent's own rule, over the holder its status reports for the device.
+        Ownership.Result owned =
+            Ownership.decide(
+                selecting.stream().map(ConflictFinder::candidate).toList(),
+                Ownership.reported(device));
+        for (Ownership.Outcome o : owned.outcomes()) {
+          if (!o.owns()) {
             out.add(
-                new Conflict(node, entry.name, owner, Conflict.Kind.DeviceConflict, device.name));
+                new Conflict(
+                    node,
+                    o.pool().name(),
+                    o.owner(),
+                    Conflict.Kind.DeviceConflict,
+                    device.name,
+                    o.message()));
           }
         }
       }
     }
     return out;
+  }
+
+  private static Ownership.Candidate candidate(NodePool entry) {
+    return new Ownership.Candidate(
+        entry.name,
+        entry.uid,
+        entry.spec.mode == PoolMode.DevDax ? PoolMode.DevDax : PoolMode.SystemRam);
   }
 
   private static String resourceName(NodePool entry) {

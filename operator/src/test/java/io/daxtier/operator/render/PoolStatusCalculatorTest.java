@@ -155,7 +155,35 @@ class PoolStatusCalculatorTest {
     assertThat(cond(lost, "Conflict").getStatus()).isEqualTo("True");
     assertThat(cond(lost, "Conflict").getReason()).isEqualTo("DeviceConflict");
     assertThat(cond(lost, "Conflict").getMessage())
-        .isEqualTo("node n1: device dax0.0 is owned by pool a");
+        .isEqualTo("node n1: device dax0.0 is owned by pool a (precedence)");
     assertThat(cond(won, "Conflict").getStatus()).isEqualTo("False");
+  }
+
+  @Test
+  void aDeviceTheYoungerPoolHoldsIsAConflictOfTheOlderOne() {
+    PmemPool older = pool("a", "2026-01-01T00:00:00Z", null);
+    PmemPool younger = pool("b", "2026-01-02T00:00:00Z", null);
+    var pn =
+        pmemNode(
+            "n1", List.of(NodeRenderer.entryFor(older), NodeRenderer.entryFor(younger)), List.of());
+    var dax = io.daxtier.operator.Fixtures.device("dax0.0", "region0", 1L << 34);
+    dax.pool = "b";
+    dax.phase = io.daxtier.api.v1alpha1.DevicePhase.Online;
+    dax.mode = io.daxtier.api.v1alpha1.DeviceMode.SYSTEM_RAM;
+    pn.getStatus().devices = List.of(dax);
+
+    PmemPoolStatus lost =
+        PoolStatusCalculator.compute(
+                older, List.of(new NodeView("n1", true, pn)), Optional.empty(), NOW)
+            .status();
+    PmemPoolStatus kept =
+        PoolStatusCalculator.compute(
+                younger, List.of(new NodeView("n1", true, pn)), Optional.empty(), NOW)
+            .status();
+
+    assertThat(cond(lost, "Conflict").getStatus()).isEqualTo("True");
+    assertThat(cond(lost, "Conflict").getMessage())
+        .isEqualTo("node n1: device dax0.0 is held by pool b");
+    assertThat(cond(kept, "Conflict").getStatus()).isEqualTo("False");
   }
 }
