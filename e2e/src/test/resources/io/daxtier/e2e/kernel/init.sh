@@ -46,6 +46,8 @@ if [ -n "$KERNEL_CONFIG" ] && [ -r "$R$KERNEL_CONFIG" ]; then
 fi
 
 read -r cmd_start _ </proc/uptime
+# The host's boot watchdog waits for this: a guest that never gets here is booted again.
+echo "$cmd_start" >/share/.vm/started
 env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
   LANG=C.UTF-8 TERM=dumb OUT=/mnt/vmshare \
   chroot $R /usr/bin/timeout -k 5 "$GUEST_TIMEOUT" /bin/bash /mnt/vmshare/run.sh \
