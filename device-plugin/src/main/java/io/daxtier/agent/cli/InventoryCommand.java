@@ -81,6 +81,9 @@ final class InventoryCommand implements Callable<Integer> {
         "%-8s %-8s %-5s %10s %6s %-10s %-8s %s%n",
         "DEVICE", "REGION", "TYPE", "SIZE", "NODE", "MODE", "BLOCKS", "DIMMS");
     for (DeviceStatus d : view.status().devices) {
+      if (d.size == null) {
+        continue; // held back for a malformed value: listed with the malformed objects below
+      }
       out.printf(
           "%-8s %-8s %-5s %10s %6d %-10s %-8s %s%n",
           d.name,

@@ -26,6 +26,9 @@ public record MalformedObject(Kind kind, String name, Malformed cause, String vi
     MEMORY_TIER
   }
 
+  /** The status reason of a malformed object. */
+  public static final String REASON = Malformed.REASON;
+
   /** {@link Malformed#REASON}. */
   public String reason() {
     return Malformed.REASON;

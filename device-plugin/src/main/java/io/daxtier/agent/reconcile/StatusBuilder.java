@@ -4,6 +4,7 @@ import io.daxtier.agent.model.AutoOnline;
 import io.daxtier.agent.model.DaxDevice;
 import io.daxtier.agent.model.Dimm;
 import io.daxtier.agent.model.Inventory;
+import io.daxtier.agent.model.MalformedObject;
 import io.daxtier.agent.model.MemoryBlock;
 import io.daxtier.agent.model.NumaNode;
 import io.daxtier.agent.model.Platform;
@@ -46,6 +47,17 @@ public final class StatusBuilder {
     s.platform = platform(inv.platform());
     for (DaxDevice d : inv.devices()) {
       s.devices.add(device(inv, d, results, history));
+    }
+    // Devices left out of the inventory for a malformed kernel value: reported, never acted on.
+    for (MalformedObject m : inv.malformed()) {
+      if (m.kind() == MalformedObject.Kind.DEVICE) {
+        DeviceStatus ds = new DeviceStatus();
+        ds.name = m.name();
+        ds.phase = DevicePhase.Failed;
+        ds.reason = m.reason();
+        ds.message = m.message();
+        s.devices.add(ds);
+      }
     }
     for (NumaNode n : inv.numaNodes()) {
       NumaNodeStatus ns = new NumaNodeStatus();
@@ -103,12 +115,15 @@ public final class StatusBuilder {
             allReady ? "Converged" : "NotConverged",
             ready + "/" + owned + " devices ready",
             now));
+    List<MalformedObject> malformed = inv.malformed();
     s.conditions.add(
         condition(
             "Degraded",
-            failed || unhealthy,
-            failed ? "StepFailed" : unhealthy ? "Poison" : "Healthy",
-            "",
+            failed || unhealthy || !malformed.isEmpty(),
+            failed
+                ? "StepFailed"
+                : !malformed.isEmpty() ? MalformedObject.REASON : unhealthy ? "Poison" : "Healthy",
+            malformedSummary(malformed),
             now));
     String blockReason =
         results.stream()
@@ -118,6 +133,20 @@ public final class StatusBuilder {
             .orElse("None");
     s.conditions.add(condition("PolicyBlocked", blocked, blockReason, "", now));
     return s;
+  }
+
+  /** The first few malformed objects, each with its attribute and value, for the condition. */
+  private static String malformedSummary(List<MalformedObject> malformed) {
+    List<String> own =
+        malformed.stream()
+            .filter(m -> m.via() == null)
+            .map(m -> m.name() + ": " + m.message())
+            .toList();
+    if (own.isEmpty()) {
+      return "";
+    }
+    String shown = String.join("; ", own.subList(0, Math.min(3, own.size())));
+    return own.size() > 3 ? shown + "; and " + (own.size() - 3) + " more" : shown;
   }
 
   private static Condition condition(

@@ -95,8 +95,14 @@ class CliTest {
         tree.resolve("sys/bus/nd/devices/region0/mappings"), "2147483647\n"); // through links
     assertThat(run(new Main(), "--root", tree.toString(), "inventory", "--json")).isZero();
     JsonNode doc = new ObjectMapper().readTree(out.toString());
-    assertThat(doc.get("devices")).hasSize(1);
+    // dax1.0 as read; dax0.0, held back, only as Failed with the reason and the attribute
+    assertThat(doc.get("devices")).hasSize(2);
     assertThat(doc.get("devices").get(0).get("name").asText()).isEqualTo("dax1.0");
+    JsonNode held = doc.get("devices").get(1);
+    assertThat(held.get("name").asText()).isEqualTo("dax0.0");
+    assertThat(held.get("phase").asText()).isEqualTo("Failed");
+    assertThat(held.get("reason").asText()).isEqualTo("MalformedSysfs");
+    assertThat(held.has("size")).as("no value read from a malformed device").isFalse();
     JsonNode region = doc.get("malformed").get(0);
     assertThat(region.get("name").asText()).isEqualTo("region0");
     assertThat(region.get("reason").asText()).isEqualTo("MalformedSysfs");

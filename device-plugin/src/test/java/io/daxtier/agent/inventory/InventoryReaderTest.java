@@ -229,7 +229,34 @@ class InventoryReaderTest {
 
     assertThat(r.before().malformed(name)).isPresent();
     // the devices still read keep their memory online, in the pool
-    assertThat(r.status().devices).extracting(d -> d.name).containsExactlyElementsOf(present);
+    assertThat(r.status().devices)
+        .filteredOn(d -> d.phase != DevicePhase.Failed)
+        .extracting(d -> d.name)
+        .containsExactlyElementsOf(present);
+    // the ones held back are in the status as Failed MalformedSysfs, with the path and the value
+    for (MalformedObject m : r.before().malformed()) {
+      if (m.kind() == Kind.DEVICE) {
+        assertThat(r.status().devices)
+            .filteredOn(d -> d.name.equals(m.name()))
+            .singleElement()
+            .satisfies(
+                d -> {
+                  assertThat(d.phase).isEqualTo(DevicePhase.Failed);
+                  assertThat(d.reason).isEqualTo("MalformedSysfs");
+                  assertThat(d.message).contains(m.cause().path());
+                });
+      }
+    }
+    assertThat(r.status().conditions)
+        .filteredOn(c -> c.getType().equals("Degraded"))
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.getStatus()).isEqualTo("True");
+              assertThat(c.getReason()).isEqualTo("MalformedSysfs");
+              assertThat(c.getMessage())
+                  .contains(r.before().malformed(name).orElseThrow().message());
+            });
     assertThat(r.devices())
         .filteredOn(d -> present.contains(d.device()))
         .allMatch(d -> d.phase() == DevicePhase.Online, "Online");
