@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
 /** Which dax devices on a node belong to a pool. All given criteria must hold (AND). */
@@ -12,13 +13,15 @@ import java.util.List;
 public class DeviceSelector {
 
   @JsonPropertyDescription(
-      "Exact device names (e.g. dax0.0). Absent means every device that passes the other criteria.")
-  @Size(max = 256)
+      "Exact device names (e.g. dax0.0; at most 256 names of up to 32 characters). Absent means"
+          + " every device that passes the other criteria.")
+  @Size(max = PoolSpecLimits.MAX_DEVICE_LIST)
   public List<@Pattern("^dax[0-9]+\\.[0-9]+$") @Size(max = 32) String> daxDevices;
 
   @JsonPropertyDescription(
-      "Only devices whose region is one of these (libnvdimm/CXL region names, e.g. region0).")
-  @Size(max = 256)
+      "Only devices whose region is one of these (libnvdimm/CXL region names, e.g. region0; at"
+          + " most 256 names of up to 32 characters).")
+  @Size(max = PoolSpecLimits.MAX_DEVICE_LIST)
   public List<@Pattern("^region[0-9]+$") @Size(max = 32) String> regions;
 
   @JsonPropertyDescription(
@@ -27,8 +30,15 @@ public class DeviceSelector {
   @Default("any")
   public MemoryType memoryType = MemoryType.ANY;
 
-  @JsonPropertyDescription("Only devices at least this large (a quantity such as 4Gi).")
-  @Pattern("^[0-9]+(Ki|Mi|Gi|Ti|Pi)?$")
+  @JsonPropertyDescription(
+      "Only devices at least this large (a quantity such as 4Gi: up to 15 digits and Ki, Mi, Gi,"
+          + " Ti or Pi; at most 64Ti).")
+  @Pattern(PoolSpecLimits.SIZE_PATTERN)
+  @Size(max = PoolSpecLimits.MAX_SIZE_LENGTH)
+  @ValidationRule(
+      value = PoolSpecLimits.CEL_SIZE_AT_MOST_MAX,
+      message = "devices.minSize must be at most 64Ti",
+      reason = "FieldValueInvalid")
   public String minSize;
 
   @JsonPropertyDescription(

@@ -4,16 +4,20 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 /** One pool as resolved for one node. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class NodePool {
 
-  @JsonPropertyDescription("PmemPool name.")
+  @JsonPropertyDescription("PmemPool name (at most 253 characters).")
   @Required
+  @Size(max = PoolSpecLimits.MAX_NAME_LENGTH)
   public String name;
 
-  @JsonPropertyDescription("PmemPool UID, so a re-created pool of the same name is a new pool.")
+  @JsonPropertyDescription(
+      "PmemPool UID, so a re-created pool of the same name is a new pool (at most 64 characters).")
+  @Size(max = 64)
   public String uid;
 
   @JsonPropertyDescription("PmemPool generation this entry was rendered from.")

@@ -17,7 +17,12 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
 public class PmemPoolSpec {
 
   @JsonPropertyDescription(
-      "Nodes this pool applies to (a standard label selector). Empty or absent selects every node.")
+      "Nodes this pool applies to (a standard label selector, at most 64 matchLabels and 32"
+          + " matchExpressions). Empty or absent selects every node.")
+  @ValidationRule(
+      value = PoolSpecLimits.CEL_SELECTOR_BOUNDED,
+      message = "nodeSelector takes at most 64 matchLabels and 32 matchExpressions",
+      reason = "FieldValueInvalid")
   public LabelSelector nodeSelector;
 
   @JsonPropertyDescription("Which dax devices on a matching node belong to this pool.")

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /** Namespace provisioning: carve devdax namespaces out of free region capacity. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -14,8 +16,14 @@ public class ProvisionSpec {
   public Boolean enabled = Boolean.TRUE;
 
   @JsonPropertyDescription(
-      "Size of each namespace to create (a quantity). Absent: all of a region's free capacity.")
-  @Pattern("^[0-9]+(Ki|Mi|Gi|Ti|Pi)?$")
+      "Size of each namespace to create (a quantity such as 64Gi: up to 15 digits and Ki, Mi, Gi,"
+          + " Ti or Pi; at most 64Ti). Absent: all of a region's free capacity.")
+  @Pattern(PoolSpecLimits.SIZE_PATTERN)
+  @Size(max = PoolSpecLimits.MAX_SIZE_LENGTH)
+  @ValidationRule(
+      value = PoolSpecLimits.CEL_SIZE_AT_MOST_MAX,
+      message = "devices.provision.size must be at most 64Ti",
+      reason = "FieldValueInvalid")
   public String size;
 
   @JsonPropertyDescription("Mapping alignment of the namespace, in bytes-quantity (default 2Mi).")

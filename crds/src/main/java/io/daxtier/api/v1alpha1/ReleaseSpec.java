@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** How memory is given back when a pool is deleted or a node leaves it. */
@@ -34,8 +35,13 @@ public class ReleaseSpec {
 
   @JsonPropertyDescription(
       "A drain that has not finished after this long is abandoned and the node uncordoned"
-          + " (default 10m). daxtier never leaves a node cordoned.")
+          + " (default 10m, at most 720h = 30 days). daxtier never leaves a node cordoned.")
   @Default("10m")
   @Pattern(Durations.PATTERN)
+  @Size(max = PoolSpecLimits.MAX_DURATION_LENGTH)
+  @ValidationRule(
+      value = PoolSpecLimits.CEL_DURATION_AT_MOST_MAX,
+      message = "release.drainTimeout must be at most 720h (30 days)",
+      reason = "FieldValueInvalid")
   public String drainTimeout = "10m";
 }

@@ -18,10 +18,11 @@ public class ResourceSpec {
 
   @JsonPropertyDescription(
       "Extended resource name pods request (default daxtier.io/pmem). It must be domain-prefixed"
-          + " and outside the kubernetes.io and k8s.io domains, and cannot change once the pool exists.")
+          + " and outside the kubernetes.io and k8s.io domains (at most 317 characters), and cannot"
+          + " change once the pool exists.")
   @Default(Api.DEFAULT_RESOURCE_NAME)
   @Pattern(NAME_PATTERN)
-  @Size(max = 317)
+  @Size(max = PoolSpecLimits.MAX_RESOURCE_NAME_LENGTH)
   @ValidationRule(
       value = "!self.matches('^([^/]*\\\\.)?(kubernetes\\\\.io|k8s\\\\.io)/')",
       message = "resource.name must not be in the kubernetes.io or k8s.io domain",
@@ -29,16 +30,20 @@ public class ResourceSpec {
   public String name = Api.DEFAULT_RESOURCE_NAME;
 
   @JsonPropertyDescription(
-      "Memory per advertised device (default 1Gi, at least 128Mi): a pod asking for N of the"
-          + " resource gets N units.")
+      "Memory per advertised device (default 1Gi; between 128Mi and 1Ti, a number and Mi, Gi or"
+          + " Ti): a pod asking for N of the resource gets N units.")
   @Default(Api.DEFAULT_RESOURCE_UNIT)
-  @Pattern("^[1-9][0-9]{0,6}(Mi|Gi|Ti)$")
-  @Size(max = 9)
+  @Pattern(PoolSpecLimits.UNIT_PATTERN)
+  @Size(max = PoolSpecLimits.MAX_UNIT_LENGTH)
   @ValidationRule(
       value =
           "self.endsWith('Gi') || self.endsWith('Ti')"
               + " || int(self.substring(0, self.size() - 2)) >= 128",
       message = "resource.unit must be at least 128Mi",
+      reason = "FieldValueInvalid")
+  @ValidationRule(
+      value = PoolSpecLimits.CEL_UNIT_AT_MOST_MAX,
+      message = "resource.unit must be at most 1Ti",
       reason = "FieldValueInvalid")
   public String unit = Api.DEFAULT_RESOURCE_UNIT;
 

@@ -3,6 +3,7 @@ package io.daxtier.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
@@ -21,13 +22,17 @@ public class ScrubPolicy {
 
   @JsonPropertyDescription(
       "A completed scrub younger than this is reused instead of starting a new one (a duration"
-          + " such as 24h or 90m).")
+          + " such as 24h or 90m, at most 720h = 30 days).")
   @Default("24h")
   @Pattern(Durations.PATTERN)
-  @Size(max = 32)
+  @Size(max = PoolSpecLimits.MAX_DURATION_LENGTH)
   @ValidationRule(
       value = "duration(self) >= duration('0s')",
       message = "maxAge must be a duration such as 24h, 90m or 1h30m")
+  @ValidationRule(
+      value = PoolSpecLimits.CEL_DURATION_AT_MOST_MAX,
+      message = "policy.scrub.maxAge must be at most 720h (30 days)",
+      reason = "FieldValueInvalid")
   public String maxAge = "24h";
 
   @JsonPropertyDescription(
@@ -38,8 +43,10 @@ public class ScrubPolicy {
 
   @JsonPropertyDescription(
       "Highest number of bad-block ranges left after clearing that still allows onlining"
-          + " (default 0: any remaining poison blocks the device).")
+          + " (default 0: any remaining poison blocks the device; at most 512, the size of the"
+          + " kernel's bad-block table).")
   @Default("0")
   @Min(0)
+  @Max(PoolSpecLimits.MAX_BAD_BLOCKS)
   public Integer maxBadBlocks = 0;
 }

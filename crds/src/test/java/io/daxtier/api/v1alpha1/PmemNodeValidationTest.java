@@ -36,7 +36,15 @@ class PmemNodeValidationTest {
           "resource:\n  name: kubernetes.io/pmem",
           "resource:\n  unit: 100Mi",
           "policy:\n  scrub:\n    maxAge: 1 week",
-          "release:\n  action: Erase"
+          "release:\n  action: Erase",
+          "resource:\n  unit: 2Ti",
+          "devices:\n  minSize: 65Ti",
+          "devices:\n  provision:\n    size: 65Ti",
+          "policy:\n  scrub:\n    maxAge: 721h",
+          "release:\n  drainTimeout: 721h",
+          "nodeSelector:\n  matchExpressions: ["
+              + "{key: a, operator: Exists}, ".repeat(32)
+              + "{key: a, operator: Exists}]"
         }) {
       var violations = NODES.validateCreate(CrdValidator.yaml(node(bad)));
       assertThat(violations).as(bad).isNotEmpty();

@@ -82,6 +82,38 @@ class PmemPoolValidationTest {
             "unit below 128Mi", "resource:\n  unit: 64Mi", "resource.unit must be at least 128Mi"),
         Arguments.of("unit not a binary quantity", "resource:\n  unit: 1G", "pattern"),
         Arguments.of(
+            "unit above 1Ti", "resource:\n  unit: 9999999Ti", "resource.unit must be at most 1Ti"),
+        Arguments.of(
+            "minSize above 64Ti",
+            "devices:\n  minSize: 65Ti",
+            "devices.minSize must be at most 64Ti"),
+        Arguments.of(
+            "provision size above 64Ti",
+            "devices:\n  provision:\n    size: 1Pi",
+            "devices.provision.size must be at most 64Ti"),
+        Arguments.of(
+            "provision size of 20 digits",
+            "devices:\n  provision:\n    size: \"12345678901234567890\"",
+            "must be at most 17 characters long"),
+        Arguments.of(
+            "maxAge above 30 days",
+            "policy:\n  scrub:\n    maxAge: 721h",
+            "policy.scrub.maxAge must be at most 720h"),
+        Arguments.of(
+            "drainTimeout above 30 days",
+            "release:\n  drainTimeout: 800h",
+            "release.drainTimeout must be at most 720h"),
+        Arguments.of(
+            "maxBadBlocks above 512", "policy:\n  scrub:\n    maxBadBlocks: 513", "maximum"),
+        Arguments.of(
+            "too many matchLabels",
+            "nodeSelector:\n  matchLabels: {"
+                + java.util.stream.IntStream.range(0, 65)
+                    .mapToObj(i -> "l" + i + ": v")
+                    .collect(java.util.stream.Collectors.joining(", "))
+                + "}",
+            "nodeSelector takes at most 64 matchLabels"),
+        Arguments.of(
             "DevDax with online",
             "mode: DevDax\nonline:\n  zone: Movable",
             "online and tiering apply to SystemRam pools only"),

@@ -6,12 +6,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
-import io.daxtier.agent.model.Sizes;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.PmemNode;
 import io.daxtier.api.v1alpha1.PmemPool;
 import io.daxtier.api.v1alpha1.PmemPoolSpec;
+import io.daxtier.api.v1alpha1.PoolSpecLimits;
 import io.daxtier.api.v1alpha1.ReleaseAction;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -89,36 +89,23 @@ public final class PoolFile {
     return new Desired(pools, generation);
   }
 
+  /**
+   * The checks the API server would have made: the bounds of {@link PoolSpecLimits} (every broken
+   * one, each naming its field) and the erase confirmation, before anything touches the kernel.
+   */
   private static void validate(Path file, NodePool p) throws BadPoolFile {
-    try {
-      if (p.spec.release != null
-          && p.spec.release.action == ReleaseAction.Erase
-          && !Boolean.TRUE.equals(p.spec.release.confirmErase)) {
-        throw new IllegalArgumentException(
-            "release.action Erase overwrites the pool's DIMMs: set spec.release.confirmErase: true"
-                + " to confirm");
-      }
-      if (p.spec.resource != null
-          && p.spec.resource.unit != null
-          && Sizes.parse(p.spec.resource.unit) < 128 * Sizes.MIB) {
-        throw new IllegalArgumentException("resource.unit must be at least 128Mi");
-      }
-      if (p.spec.devices != null && p.spec.devices.minSize != null) {
-        Sizes.parse(p.spec.devices.minSize);
-      }
-      if (p.spec.policy != null
-          && p.spec.policy.scrub != null
-          && p.spec.policy.scrub.maxAge != null) {
-        Sizes.parseDuration(p.spec.policy.scrub.maxAge);
-      }
-      if (p.spec.policy != null
-          && p.spec.policy.scrub != null
-          && p.spec.policy.scrub.maxBadBlocks != null
-          && p.spec.policy.scrub.maxBadBlocks < 0) {
-        throw new IllegalArgumentException("maxBadBlocks must be >= 0");
-      }
-    } catch (IllegalArgumentException e) {
-      throw new BadPoolFile(file + ": pool " + p.name + ": " + e.getMessage(), e);
+    List<String> errors = new ArrayList<>(PoolSpecLimits.checkName(p.name));
+    errors.addAll(PoolSpecLimits.check(p.spec));
+    if (p.spec != null
+        && p.spec.release != null
+        && p.spec.release.action == ReleaseAction.Erase
+        && !Boolean.TRUE.equals(p.spec.release.confirmErase)) {
+      errors.add(
+          "release.action Erase overwrites the pool's DIMMs: set spec.release.confirmErase: true"
+              + " to confirm");
+    }
+    if (!errors.isEmpty()) {
+      throw new BadPoolFile(file + ": pool " + p.name + ": " + String.join("; ", errors), null);
     }
   }
 }

@@ -85,6 +85,7 @@ public final class Planner {
         demotion |= wantsDemotion(pools, dd.pool());
       } else if (dd.decision() instanceof Decision.Block b
           && b.rule() != Rule.Conflict
+          && b.rule() != Rule.InvalidSpec
           && dd.pool() != null
           && d.mode() == DeviceMode.UNBOUND
           && inv.platform().busModel() == DaxBusModel.Bus) {

@@ -24,6 +24,15 @@ public final class DeviceSelection {
         && sel.memoryType != d.memoryType()) {
       return false;
     }
-    return sel.minSize == null || d.size() >= Sizes.parse(sel.minSize);
+    if (sel.minSize == null) {
+      return true;
+    }
+    try {
+      return d.size() >= Sizes.parse(sel.minSize);
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      // Only a pool outside PoolSpecLimits gets here, and its devices are blocked (InvalidSpec):
+      // it keeps what the other criteria select, so a typo never lets a held device go.
+      return true;
+    }
   }
 }

@@ -17,6 +17,7 @@ import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.PmemPoolSpec;
 import io.daxtier.api.v1alpha1.PolicySpec;
 import io.daxtier.api.v1alpha1.PoolMode;
+import io.daxtier.api.v1alpha1.PoolSpecLimits;
 import io.daxtier.api.v1alpha1.RecoverabilityPolicy;
 import io.daxtier.api.v1alpha1.ReleaseAction;
 import io.daxtier.api.v1alpha1.ScrubMode;
@@ -96,12 +97,23 @@ public final class PoolPolicy {
     return null;
   }
 
+  /** The InvalidSpec message: every broken bound, each naming its field. */
+  public static String invalidMessage(String pool, List<String> errors) {
+    return "pool " + pool + " is out of bounds, nothing done: " + String.join("; ", errors);
+  }
+
   static PmemPoolSpec spec(NodePool p) {
     return p.spec == null ? new PmemPoolSpec() : p.spec;
   }
 
   static Decision decide(Inventory inv, DaxDevice d, NodePool pool, History history, Instant now) {
     PmemPoolSpec spec = spec(pool);
+    // The same bounds the CRD enforces, checked here because a pool file or an API server without
+    // the rules reaches the agent unchecked: out of bounds, nothing is written for the pool.
+    List<String> invalid = PoolSpecLimits.check(spec);
+    if (!invalid.isEmpty()) {
+      return new Decision.Block(Rule.InvalidSpec, invalidMessage(pool.name, invalid));
+    }
     History.Retry retry = history.retries().get(d.name());
     if (retry != null && retry.notBefore().isAfter(now)) {
       return new Decision.Wait(retry.reason(), retry.message(), retry.notBefore());

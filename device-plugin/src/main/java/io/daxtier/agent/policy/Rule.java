@@ -17,5 +17,7 @@ public enum Rule {
   Conflict,
   InUseAsSystemRam,
   RangeLeaked,
-  EraseUnsafe
+  EraseUnsafe,
+  /** The pool's spec breaks a bound of {@code PoolSpecLimits}: nothing is written for it. */
+  InvalidSpec
 }

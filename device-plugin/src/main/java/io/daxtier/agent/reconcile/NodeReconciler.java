@@ -34,6 +34,7 @@ import io.daxtier.api.v1alpha1.NodePoolStatus;
 import io.daxtier.api.v1alpha1.PmemNodeStatus;
 import io.daxtier.api.v1alpha1.PoolMode;
 import io.daxtier.api.v1alpha1.PoolPhase;
+import io.daxtier.api.v1alpha1.PoolSpecLimits;
 import io.daxtier.api.v1alpha1.ProvisionSpec;
 import java.io.IOException;
 import java.time.Clock;
@@ -214,7 +215,11 @@ public final class NodeReconciler {
     Instant now = clock.instant();
     boolean wantsKmem =
         pools.stream()
-            .anyMatch(p -> p.state == NodePoolState.Active && p.spec.mode == PoolMode.SystemRam);
+            .anyMatch(
+                p ->
+                    p.state == NodePoolState.Active
+                        && p.spec.mode == PoolMode.SystemRam
+                        && PoolSpecLimits.check(p.spec).isEmpty());
     if (wantsKmem && !kernel.exists(KernelPaths.DAX_DRIVERS + "/" + KernelPaths.KMEM)) {
       kernel.loadModule(KernelPaths.KMEM);
     }
@@ -436,6 +441,12 @@ public final class NodeReconciler {
     for (NodePool p : pools) {
       ProvisionSpec prov = p.spec.devices == null ? null : p.spec.devices.provision;
       if (p.state != NodePoolState.Active || prov == null || !Boolean.TRUE.equals(prov.enabled)) {
+        continue;
+      }
+      List<String> invalid = PoolSpecLimits.check(p.spec);
+      if (!invalid.isEmpty()) {
+        // Its devices are blocked InvalidSpec by the policy; no namespace is created for it.
+        LOG.warn("pool {}: not provisioning: {}", p.name, String.join("; ", invalid));
         continue;
       }
       long size = prov.size == null ? 0 : Sizes.parse(prov.size);

@@ -10,6 +10,8 @@ import io.daxtier.agent.model.NumaNode;
 import io.daxtier.agent.model.Platform;
 import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.policy.History;
+import io.daxtier.agent.policy.PoolPolicy;
+import io.daxtier.agent.policy.Rule;
 import io.daxtier.agent.state.NodeState;
 import io.daxtier.agent.state.NumaCapacity;
 import io.daxtier.agent.state.PoolCapacity;
@@ -22,6 +24,7 @@ import io.daxtier.api.v1alpha1.NumaNodeStatus;
 import io.daxtier.api.v1alpha1.PlatformStatus;
 import io.daxtier.api.v1alpha1.PmemNodeStatus;
 import io.daxtier.api.v1alpha1.PoolPhase;
+import io.daxtier.api.v1alpha1.PoolSpecLimits;
 import io.daxtier.api.v1alpha1.ResourceStatus;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
@@ -259,7 +262,13 @@ public final class StatusBuilder {
             .filter(r -> p.name.equals(r.pool()) && r.phase() == DevicePhase.Conflict)
             .findFirst()
             .orElse(null);
-    if (p.state == NodePoolState.Release) {
+    List<String> invalid = PoolSpecLimits.check(p.spec);
+    if (!invalid.isEmpty()) {
+      // Reported whether or not the pool selects a device here: the spec itself is the problem.
+      ps.phase = PoolPhase.Blocked;
+      ps.reason = Rule.InvalidSpec.name();
+      ps.message = PoolPolicy.invalidMessage(p.name, invalid);
+    } else if (p.state == NodePoolState.Release) {
       boolean done = mine.stream().allMatch(r -> r.phase() == DevicePhase.Released);
       ps.phase =
           done ? PoolPhase.Released : failed != null ? PoolPhase.Failed : PoolPhase.Releasing;

@@ -14,6 +14,7 @@ import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.PoolMode;
+import io.daxtier.api.v1alpha1.PoolSpecLimits;
 import io.daxtier.api.v1alpha1.TopologyMode;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,7 +51,8 @@ public final class NodeStateBuilder {
     List<PoolCapacity> out = new ArrayList<>();
     long bs = inv.platform().blockSize();
     for (NodePool pool : pools) {
-      if (pool.state != NodePoolState.Active) {
+      if (pool.state != NodePoolState.Active || !PoolSpecLimits.check(pool.spec).isEmpty()) {
+        // A pool whose spec is out of bounds advertises nothing (its unit may not even parse).
         continue;
       }
       TreeMap<Integer, List<DaxDevice>> byNode = new TreeMap<>();

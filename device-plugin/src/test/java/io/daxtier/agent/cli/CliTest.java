@@ -200,6 +200,40 @@ class CliTest {
         .isEqualTo(ExitCodes.BAD_POOL_FILE);
   }
 
+  @Test
+  void anAbsurdUnitInAPoolFileIsRefusedNamingTheFieldBeforeAnyKernelWrite() throws Exception {
+    SimulatedKernel k = Nodes.qemu();
+    String absurd = POOL.replace("unit: 128Mi", "unit: 9999999Ti");
+
+    assertThat(run(on(k, 0), "apply", "-f", pool(absurd).toString()))
+        .isEqualTo(ExitCodes.BAD_POOL_FILE);
+
+    assertThat(err.toString()).contains("pool tier: resource.unit: must be at most 1Ti");
+    assertThat(k.writes()).isEmpty();
+  }
+
+  @Test
+  void aTwentyDigitProvisionSizeInAPoolFileIsRefusedByApplyAndRun() throws Exception {
+    SimulatedKernel k = Nodes.qemu();
+    String absurd = POOL + "  devices: {provision: {size: \"12345678901234567890\"}}\n";
+
+    assertThat(run(on(k, 0), "apply", "-f", pool(absurd).toString()))
+        .isEqualTo(ExitCodes.BAD_POOL_FILE);
+    assertThat(err.toString()).contains("pool tier: devices.provision.size: not a size");
+
+    int rc =
+        run(
+            on(k, 0),
+            "run",
+            "--once",
+            "--pool-file",
+            pool(absurd).toString(),
+            "--status-file",
+            tmp.resolve("status.json").toString());
+    assertThat(rc).isEqualTo(ExitCodes.BAD_POOL_FILE);
+    assertThat(k.writes()).isEmpty();
+  }
+
   static String releasing(String release) {
     return """
         apiVersion: daxtier.io/v1alpha1

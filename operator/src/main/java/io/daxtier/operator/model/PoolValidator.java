@@ -2,7 +2,9 @@ package io.daxtier.operator.model;
 
 import io.daxtier.api.v1alpha1.PmemPool;
 import io.daxtier.api.v1alpha1.PmemPoolSpec;
+import io.daxtier.api.v1alpha1.PoolSpecLimits;
 import io.daxtier.api.v1alpha1.ReleaseAction;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -17,6 +19,12 @@ public final class PoolValidator {
     PmemPoolSpec spec = pool.getSpec();
     if (spec == null) {
       return Optional.of("spec is missing");
+    }
+    // The bounds the CRD enforces with OpenAPI limits and CEL, checked again for an API server
+    // that lets them through: the agent checks the same function before any kernel write.
+    List<String> limits = PoolSpecLimits.check(spec);
+    if (!limits.isEmpty()) {
+      return Optional.of(String.join("; ", limits));
     }
     if (spec.resource != null && spec.resource.unit != null) {
       Optional<Long> unit = Quantities.bytes(spec.resource.unit);
