@@ -175,6 +175,23 @@ class OutageModeTest {
   }
 
   @Test
+  void withoutTheApiServerAndWithoutACacheTheAgentChangesNothingAndKeepsRetrying()
+      throws Exception {
+    client.resource(node(Pools.systemRam("tier"))).create();
+    startAgent();
+
+    assertThat(loop.runOnce()).isEmpty();
+    assertThat(kernel.writes()).isEmpty();
+    assertThat(loop.live(Duration.ofSeconds(30), clock.instant())).isTrue();
+    assertThat(loop.degraded()).isPresent();
+
+    proxy.up(); // the informer lists in the background: the spec arrives and is cached
+    await().atMost(Duration.ofSeconds(30)).until(() -> source.current().isPresent());
+    assertThat(loop.runOnce()).isPresent();
+    assertThat(new DesiredStateCache(stateDir).load()).isPresent();
+  }
+
+  @Test
   void poisonDuringAnOutageIsRetiredAdvertisedAndReportedWhenTheApiServerReturns()
       throws Exception {
     proxy.up();
