@@ -58,7 +58,8 @@ public final class AgentLoop implements AutoCloseable {
 
   /**
    * The cluster-mode agent of {@code nodeName}: desired state from its PmemNode, status through the
-   * status subresource, every observed state to {@code listener} (the device plugin).
+   * status subresource, every observed state to {@code listener} (the device plugin). The last spec
+   * seen is kept in {@code cache} (null: none) and used while the API server is unreachable.
    */
   public static AgentLoop inCluster(
       NodeReconciler reconciler,
@@ -112,16 +113,17 @@ public final class AgentLoop implements AutoCloseable {
       PassResult r = reconciler.reconcile(desired.get().pools(), desired.get().generation());
       try {
         sink.write(r.status());
+        r.poison().forEach(sink::poison);
+        for (DeviceResult b : r.blocked()) {
+          if (reportedBlocks.add(b.device() + "/" + b.pool() + "/" + b.reason())) {
+            sink.event(b.reason(), b.device() + " (pool " + b.pool() + "): " + b.message(), true);
+          }
+        }
       } catch (Exception e) {
-        // The status is a report: failing to write it never stops advertising or the poison watch.
+        // Status and events are reports: failing to write them never stops advertising or the
+        // poison watch.
         metrics.statusWriteFailed("error");
         LOG.warn("status not written: {}", e.toString());
-      }
-      r.poison().forEach(sink::poison);
-      for (DeviceResult b : r.blocked()) {
-        if (reportedBlocks.add(b.device() + "/" + b.pool() + "/" + b.reason())) {
-          sink.event(b.reason(), b.device() + " (pool " + b.pool() + "): " + b.message(), true);
-        }
       }
       listener.accept(r.nodeState());
       metrics.record(r);
