@@ -9,11 +9,13 @@ import io.daxtier.agent.plugin.PluginFailure;
 import io.daxtier.agent.plugin.TrainingKubelet;
 import io.daxtier.agent.poison.BadBlocksWatch;
 import io.daxtier.agent.reconcile.NodeReconciler;
+import io.daxtier.agent.record.DesiredStateCache;
 import io.daxtier.agent.run.AgentLoop;
 import io.daxtier.agent.run.CapacityAdvertiser;
 import io.daxtier.agent.run.JsonFileStatusSink;
 import io.daxtier.agent.run.PoolFileSource;
 import io.daxtier.agent.state.NodeState;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
@@ -51,6 +53,7 @@ import picocli.CommandLine.Spec;
 final class RunCommand implements Callable<Integer> {
   private static final AtomicBoolean RUNNING = new AtomicBoolean();
   private static final Duration TRAINING_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration ONCE_API_TIMEOUT = Duration.ofSeconds(30);
 
   @ParentCommand Main main;
   @Spec CommandSpec spec;
@@ -191,7 +194,7 @@ final class RunCommand implements Callable<Integer> {
       err.println("error: --cds-training needs --simulate and the device plugin, without --once");
       return ExitCodes.USAGE;
     }
-    KubernetesClient client = poolFile == null ? new KubernetesClientBuilder().build() : null;
+    KubernetesClient client = poolFile == null ? clusterClient() : null;
     AgentMetrics metrics = new AgentMetrics();
     DevicePluginManager plugins =
         once || !devicePlugin
@@ -213,10 +216,14 @@ final class RunCommand implements Callable<Integer> {
                 client,
                 nodeName,
                 eventNamespace,
+                main.record().dir().map(DesiredStateCache::new).orElse(null),
                 advertiser,
                 metrics,
                 Clock.systemUTC());
     if (once) {
+      if (!loop.awaitSource(ONCE_API_TIMEOUT)) {
+        err.println("warning: API server not answering; using the cached desired state, if any");
+      }
       var r = loop.runOnce();
       loop.close();
       if (client != null) {
@@ -238,11 +245,12 @@ final class RunCommand implements Callable<Integer> {
             : new HealthServer(
                 healthBind,
                 metrics::scrape,
-                () ->
-                    loop.lastPass() == null
-                        || loop.lastPass().isAfter(Instant.now().minus(every.multipliedBy(3))),
-                () -> loop.lastResult().isPresent(),
+                () -> loop.live(every, Instant.now()),
+                loop::ready,
                 HealthServer.DEFAULT_DEADLINE);
+    if (health != null) {
+      health.degradedWhen(loop::degraded);
+    }
     TrainingKubelet standIn = cdsTraining ? TrainingKubelet.start(kubeletDir) : null;
     ScheduledExecutorService exec =
         Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "daxtier-agent"));
@@ -285,6 +293,19 @@ final class RunCommand implements Callable<Integer> {
                   }
                 }));
     return ExitCodes.OK;
+  }
+
+  /**
+   * The API server client of cluster mode. Nothing here needs the API server at start: the agent
+   * runs on its cached desired state until the informer lists. The client's own request retries are
+   * kept short: status writes are retried by the agent with its own backoff, off the pass.
+   */
+  private static KubernetesClient clusterClient() {
+    Config config = Config.autoConfigure(null);
+    config.setRequestRetryBackoffLimit(1);
+    config.setConnectionTimeout(5_000);
+    config.setRequestTimeout(10_000);
+    return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   /** Where the health endpoints listen: every interface, or {@code --health-address}. */

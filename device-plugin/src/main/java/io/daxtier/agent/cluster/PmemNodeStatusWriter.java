@@ -1,5 +1,6 @@
 package io.daxtier.agent.cluster;
 
+import io.daxtier.agent.health.AgentMetrics;
 import io.daxtier.agent.run.StatusSink;
 import io.daxtier.api.v1alpha1.Api;
 import io.daxtier.api.v1alpha1.PmemNode;
@@ -9,38 +10,196 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Writes the agent's status through the PmemNode status subresource as a JSON merge patch (no
  * server-side apply: one writer per field makes it unnecessary, and the mock API server lacks it).
+ *
+ * <p>Writes happen on this writer's own thread, never on the pass: {@link #write} only hands over
+ * the latest status, so a pass is never held up or ended by the API server. A write that fails
+ * because the API server cannot be reached (or answers with a server error) is retried with capped
+ * exponential backoff; statuses handed over meanwhile replace the waiting one, so only the latest
+ * is written when the API server is back. A write the API server refuses (400, 403, 422: admission
+ * or validation) is logged, counted and made an Event, and not retried: the next pass hands over a
+ * new status.
  */
-public final class PmemNodeStatusWriter implements StatusSink {
+public final class PmemNodeStatusWriter implements StatusSink, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PmemNodeStatusWriter.class);
+  public static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+  public static final Duration MAX_RETRY = Duration.ofSeconds(60);
+
   private final KubernetesClient client;
   private final String nodeName;
   private final String eventNamespace;
   private final Clock clock;
+  private final AgentMetrics metrics;
+  private final Duration firstRetry;
+  private final Duration maxRetry;
+  private final ScheduledExecutorService thread =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "daxtier-status");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /** The status waiting to be written (null: none); only ever the latest. */
+  private final AtomicReference<PmemNodeStatus> pending = new AtomicReference<>();
+
+  /** Guarded by this: a flush is scheduled (now or after a backoff). */
+  private boolean scheduled;
+
+  /** Guarded by this: the current backoff; zero after a write that reached the API server. */
+  private Duration backoff = Duration.ZERO;
+
+  /** Why the API server is considered unreachable; null when the last write reached it. */
+  private volatile String unreachable;
 
   public PmemNodeStatusWriter(
       KubernetesClient client, String nodeName, String eventNamespace, Clock clock) {
+    this(client, nodeName, eventNamespace, clock, new AgentMetrics(), FIRST_RETRY, MAX_RETRY);
+  }
+
+  public PmemNodeStatusWriter(
+      KubernetesClient client,
+      String nodeName,
+      String eventNamespace,
+      Clock clock,
+      AgentMetrics metrics,
+      Duration firstRetry,
+      Duration maxRetry) {
     this.client = client;
     this.nodeName = nodeName;
     this.eventNamespace = eventNamespace;
     this.clock = clock;
+    this.metrics = metrics;
+    this.firstRetry = firstRetry;
+    this.maxRetry = maxRetry;
   }
 
   @Override
   public void write(PmemNodeStatus status) {
+    pending.set(status);
+    synchronized (this) {
+      if (!scheduled && !thread.isShutdown()) {
+        scheduled = true;
+        thread.execute(this::flush);
+      }
+      // else: a flush is due (or waiting out a backoff) and will take this status
+    }
+  }
+
+  /** Why the API server was not reached by the last status write; empty when it was. */
+  public Optional<String> unreachable() {
+    return Optional.ofNullable(unreachable);
+  }
+
+  /** Whether a status is still waiting to be written. */
+  public boolean hasPending() {
+    return pending.get() != null;
+  }
+
+  private void flush() {
+    synchronized (this) {
+      scheduled = false;
+    }
+    PmemNodeStatus status = pending.getAndSet(null);
+    if (status == null) {
+      return;
+    }
+    try {
+      patch(status);
+      if (unreachable != null) {
+        LOG.info("API server reachable again: status written");
+      }
+      unreachable = null;
+      metrics.apiReachable(true);
+      synchronized (this) {
+        backoff = Duration.ZERO;
+      }
+    } catch (KubernetesClientException e) {
+      int code = e.getCode();
+      if (code == 400 || code == 403 || code == 422) {
+        refused(code, e);
+        return;
+      }
+      // Unreachable, timed out, or a server error: keep this status unless a newer one came.
+      pending.compareAndSet(null, status);
+      String why = code > 0 ? "HTTP " + code : String.valueOf(e.getMessage());
+      if (unreachable == null) {
+        LOG.warn("status not written, API server unreachable ({}); retrying", why);
+      }
+      unreachable = why;
+      metrics.apiReachable(false);
+      metrics.statusWriteFailed(code > 0 ? "http" + code : "unreachable");
+      retryLater();
+    } catch (RuntimeException e) {
+      pending.compareAndSet(null, status);
+      unreachable = e.toString();
+      metrics.apiReachable(false);
+      metrics.statusWriteFailed("error");
+      LOG.warn("status not written: {}; retrying", e.toString());
+      retryLater();
+    }
+  }
+
+  private void patch(PmemNodeStatus status) {
     PmemNode patch = new PmemNode();
     patch.setMetadata(new ObjectMetaBuilder().withName(nodeName).build());
     patch.setStatus(status);
     client.resource(patch).patchStatus();
   }
 
+  private void refused(int code, KubernetesClientException e) {
+    // The API server answered: it is reachable, but this content is not accepted. Retrying the same
+    // content would be refused again, so it is dropped; the next pass's status is tried afresh.
+    unreachable = null;
+    metrics.apiReachable(true);
+    metrics.statusWriteRefused(code);
+    String message =
+        "status write refused by the API server (HTTP " + code + "): " + e.getMessage();
+    LOG.error(message);
+    synchronized (this) {
+      backoff = Duration.ZERO;
+    }
+    event("StatusRefused", message, true);
+  }
+
+  private synchronized void retryLater() {
+    backoff = backoff.isZero() ? firstRetry : backoff.multipliedBy(2);
+    if (backoff.compareTo(maxRetry) > 0) {
+      backoff = maxRetry;
+    }
+    if (!scheduled && !thread.isShutdown()) {
+      scheduled = true;
+      thread.schedule(this::flush, backoff.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
   @Override
   public void event(String reason, String message, boolean warning) {
+    if (unreachable != null) {
+      // During an outage an Event would only wait out the client's timeouts; what it would say is
+      // in the status written when the API server is back, and in the log.
+      LOG.info("event {} not recorded, API server unreachable: {}", reason, message);
+      return;
+    }
+    if (!thread.isShutdown()) {
+      thread.execute(() -> createEvent(reason, message, warning));
+    }
+  }
+
+  private void createEvent(String reason, String message, boolean warning) {
     try {
       PmemNode node = client.resources(PmemNode.class).withName(nodeName).get();
       String now = clock.instant().toString();
@@ -75,5 +234,31 @@ public final class PmemNodeStatusWriter implements StatusSink {
     } catch (KubernetesClientException e) {
       LOG.warn("event {} not recorded: {}", reason, e.getMessage());
     }
+  }
+
+  /**
+   * Waits (at most {@code timeout}) until everything handed over so far has been tried once; false
+   * on timeout.
+   */
+  public boolean drain(Duration timeout) throws InterruptedException {
+    try {
+      thread.submit(() -> {}).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
+    }
+  }
+
+  /** Gives a waiting status a last few seconds to be written, then stops the writer thread. */
+  @Override
+  public void close() {
+    if (unreachable == null) {
+      try {
+        drain(Duration.ofSeconds(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    thread.shutdownNow();
   }
 }

@@ -87,6 +87,30 @@ public final class AgentMetrics {
         .increment();
   }
 
+  /** Whether the last status write reached the API server (1) or not (0). */
+  public void apiReachable(boolean reachable) {
+    gauge("daxtier_agent_api_reachable", "1 when the last status write reached the API server")
+        .set(reachable ? 1 : 0);
+  }
+
+  /** A status write that did not reach the API server (it is retried with backoff). */
+  public void statusWriteFailed(String reason) {
+    Counter.builder("daxtier_agent_status_write_failures")
+        .description("Status writes that did not reach the API server (retried)")
+        .tag("reason", reason)
+        .register(registry)
+        .increment();
+  }
+
+  /** A status write the API server refused (admission or validation; not retried). */
+  public void statusWriteRefused(int code) {
+    Counter.builder("daxtier_agent_status_writes_refused")
+        .description("Status writes the API server refused (HTTP 400, 403, 422)")
+        .tag("code", Integer.toString(code))
+        .register(registry)
+        .increment();
+  }
+
   /** For tests and the health endpoint. */
   public MeterRegistry meters() {
     return registry;

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -63,6 +64,9 @@ public final class HealthServer implements AutoCloseable {
 
   private volatile boolean open = true;
 
+  /** Why the agent is degraded (readiness only); empty when it is not. */
+  private volatile Supplier<Optional<String>> degraded = Optional::empty;
+
   /** Listens on every interface. */
   public HealthServer(int port, AgentMetrics metrics, BooleanSupplier live, BooleanSupplier ready)
       throws IOException {
@@ -111,6 +115,15 @@ public final class HealthServer implements AutoCloseable {
     Thread t = new Thread(r, name);
     t.setDaemon(true);
     return t;
+  }
+
+  /**
+   * Makes {@code /readyz} answer 503 "degraded: <reason>" while {@code reason} has one, e.g. while
+   * the API server is unreachable. Liveness is not affected: the agent keeps working then.
+   */
+  public HealthServer degradedWhen(Supplier<Optional<String>> reason) {
+    this.degraded = reason;
+    return this;
   }
 
   public int port() {
@@ -235,7 +248,7 @@ public final class HealthServer implements AutoCloseable {
     }
     switch (path) {
       case "/healthz" -> probe(c, live, "ok\n", "stale\n");
-      case "/readyz" -> probe(c, ready, "ready\n", "not ready\n");
+      case "/readyz" -> readiness(c);
       case "/metrics" -> scrape(c);
       default -> respond(c, 404, "not found\n", "text/plain");
     }
@@ -249,6 +262,20 @@ public final class HealthServer implements AutoCloseable {
       ok = false;
     }
     respond(c, ok ? 200 : 503, ok ? up : down, "text/plain");
+  }
+
+  private void readiness(Conn c) {
+    Optional<String> why;
+    try {
+      why = degraded.get();
+    } catch (RuntimeException e) {
+      why = Optional.of(e.toString());
+    }
+    if (why.isPresent()) {
+      respond(c, 503, "degraded: " + why.get() + "\n", "text/plain");
+    } else {
+      probe(c, ready, "ready\n", "not ready\n");
+    }
   }
 
   private void scrape(Conn c) {

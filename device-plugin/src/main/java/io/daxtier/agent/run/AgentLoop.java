@@ -6,6 +6,7 @@ import io.daxtier.agent.health.AgentMetrics;
 import io.daxtier.agent.reconcile.DeviceResult;
 import io.daxtier.agent.reconcile.NodeReconciler;
 import io.daxtier.agent.reconcile.PassResult;
+import io.daxtier.agent.record.DesiredStateCache;
 import io.daxtier.agent.state.NodeState;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
@@ -57,23 +58,47 @@ public final class AgentLoop implements AutoCloseable {
 
   /**
    * The cluster-mode agent of {@code nodeName}: desired state from its PmemNode, status through the
-   * status subresource, every observed state to {@code listener} (the device plugin).
+   * status subresource, every observed state to {@code listener} (the device plugin). The last spec
+   * seen is kept in {@code cache} (null: none) and used while the API server is unreachable.
    */
   public static AgentLoop inCluster(
       NodeReconciler reconciler,
       KubernetesClient client,
       String nodeName,
       String eventNamespace,
+      DesiredStateCache cache,
       Consumer<NodeState> listener,
       AgentMetrics metrics,
       Clock clock) {
     return new AgentLoop(
         reconciler,
-        new PmemNodeSource(client, nodeName),
-        new PmemNodeStatusWriter(client, nodeName, eventNamespace, clock),
+        new PmemNodeSource(client, nodeName, cache),
+        new PmemNodeStatusWriter(
+            client,
+            nodeName,
+            eventNamespace,
+            clock,
+            metrics,
+            PmemNodeStatusWriter.FIRST_RETRY,
+            PmemNodeStatusWriter.MAX_RETRY),
         listener,
         metrics,
         clock);
+  }
+
+  /**
+   * Why the agent is degraded, for readiness: the API server cannot be reached (the PmemNode is not
+   * watched, or the last status write did not get through). Empty when it is not, and always in
+   * standalone mode.
+   */
+  public Optional<String> degraded() {
+    if (sink instanceof PmemNodeStatusWriter w && w.unreachable().isPresent()) {
+      return Optional.of("API unreachable (" + w.unreachable().get() + ")");
+    }
+    if (source instanceof PmemNodeSource s && !s.watching()) {
+      return Optional.of("API unreachable (PmemNode not watched)");
+    }
+    return Optional.empty();
   }
 
   /** One pass; returns its result, or empty when there is no desired state yet. */
@@ -86,12 +111,19 @@ public final class AgentLoop implements AutoCloseable {
         return Optional.empty();
       }
       PassResult r = reconciler.reconcile(desired.get().pools(), desired.get().generation());
-      sink.write(r.status());
-      r.poison().forEach(sink::poison);
-      for (DeviceResult b : r.blocked()) {
-        if (reportedBlocks.add(b.device() + "/" + b.pool() + "/" + b.reason())) {
-          sink.event(b.reason(), b.device() + " (pool " + b.pool() + "): " + b.message(), true);
+      try {
+        sink.write(r.status());
+        r.poison().forEach(sink::poison);
+        for (DeviceResult b : r.blocked()) {
+          if (reportedBlocks.add(b.device() + "/" + b.pool() + "/" + b.reason())) {
+            sink.event(b.reason(), b.device() + " (pool " + b.pool() + "): " + b.message(), true);
+          }
         }
+      } catch (Exception e) {
+        // Status and events are reports: failing to write them never stops advertising or the
+        // poison watch.
+        metrics.statusWriteFailed("error");
+        LOG.warn("status not written: {}", e.toString());
       }
       listener.accept(r.nodeState());
       metrics.record(r);
@@ -105,11 +137,30 @@ public final class AgentLoop implements AutoCloseable {
     }
   }
 
+  /** Waits at most {@code timeout} for the desired state source's first answer ({@code --once}). */
+  public boolean awaitSource(Duration timeout) throws InterruptedException {
+    return source.awaitReady(timeout);
+  }
+
   /** Starts the periodic passes on an executor the caller owns. */
   public void start(ScheduledExecutorService executor, Duration interval) {
     this.executor = executor;
     source.onChange(() -> executor.execute(this::runOnce));
     executor.scheduleWithFixedDelay(this::runOnce, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Liveness: the pass thread (which also runs the poison watch) finished a pass within three
+   * intervals of {@code now}. It does not depend on the API server: passes go on without it.
+   */
+  public boolean live(Duration interval, Instant now) {
+    Instant l = lastPass.get();
+    return l == null || l.isAfter(now.minus(interval.multipliedBy(3)));
+  }
+
+  /** Readiness (before {@link #degraded}): a pass has produced a result. */
+  public boolean ready() {
+    return last.get() != null;
   }
 
   /** When the last pass finished (null before the first). */
@@ -124,6 +175,13 @@ public final class AgentLoop implements AutoCloseable {
   @Override
   public void close() {
     source.close();
+    if (sink instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.debug("status sink close: {}", e.toString());
+      }
+    }
     if (executor != null) {
       executor.shutdownNow();
     }

@@ -8,6 +8,14 @@ public interface DesiredStateSource extends AutoCloseable {
   /** The current desired state; empty when not known yet (e.g. no PmemNode). */
   Optional<DesiredState> current() throws Exception;
 
+  /**
+   * Waits at most {@code timeout} for the source's first authoritative answer (cluster mode: the
+   * informer's first list); false when it did not come. A file is always ready.
+   */
+  default boolean awaitReady(java.time.Duration timeout) throws InterruptedException {
+    return true;
+  }
+
   /** Calls back when the desired state may have changed. */
   default void onChange(Runnable callback) {}
 

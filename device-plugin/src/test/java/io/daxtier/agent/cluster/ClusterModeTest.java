@@ -36,6 +36,7 @@ class ClusterModeTest {
   final SimulatedKernel kernel = Nodes.qemu();
   final List<NodeState> seen = new CopyOnWriteArrayList<>();
   PmemNodeSource source;
+  PmemNodeStatusWriter writer;
   AgentLoop loop;
 
   @BeforeEach
@@ -51,7 +52,7 @@ class ClusterModeTest {
         new AgentLoop(
             new NodeReconciler(kernel, new SimulatedNdctl(kernel), clock),
             source,
-            new PmemNodeStatusWriter(client, "node-a", "default", clock),
+            writer = new PmemNodeStatusWriter(client, "node-a", "default", clock),
             seen::add,
             new AgentMetrics(),
             clock);
@@ -71,11 +72,12 @@ class ClusterModeTest {
   }
 
   @Test
-  void readsItsSpecAndWritesStatusThroughTheSubresource() {
+  void readsItsSpecAndWritesStatusThroughTheSubresource() throws Exception {
     client.resource(node(Pools.systemRam("tier"))).create();
     await().atMost(Duration.ofSeconds(10)).until(() -> source.current().isPresent());
 
     assertThat(loop.runOnce()).isPresent();
+    assertThat(writer.drain(Duration.ofSeconds(10))).isTrue(); // status is written off the pass
 
     PmemNode stored = client.resources(PmemNode.class).withName("node-a").get();
     assertThat(stored.getStatus().pools)
@@ -90,7 +92,7 @@ class ClusterModeTest {
   }
 
   @Test
-  void aSpecChangeTriggersAPassAndPolicyBlocksBecomeEvents() {
+  void aSpecChangeTriggersAPassAndPolicyBlocksBecomeEvents() throws Exception {
     client.resource(node(Pools.systemRam("tier"))).create();
     await().atMost(Duration.ofSeconds(10)).until(() -> source.current().isPresent());
     List<String> passes = new CopyOnWriteArrayList<>();
@@ -106,6 +108,8 @@ class ClusterModeTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> !passes.isEmpty());
 
     loop.runOnce();
+    assertThat(writer.drain(Duration.ofSeconds(10))).isTrue();
+    assertThat(writer.drain(Duration.ofSeconds(10))).isTrue(); // and the Event queued behind it
 
     PmemNode stored = client.resources(PmemNode.class).withName("node-a").get();
     assertThat(stored.getStatus().pools.get(0).reason).isEqualTo("EncryptionRequired");
