@@ -480,6 +480,17 @@ public final class SimulatedKernel implements Kernel {
     return dimms.get(dimm).overwrites;
   }
 
+  /** The device names written to kmem's {@code new_id} and not removed again. */
+  public Set<String> kmemIds() {
+    return Set.copyOf(kmemIds);
+  }
+
+  /** The driver a device is bound to, or null. */
+  public String driverOf(String device) {
+    Dax d = devices.get(device);
+    return d == null ? null : d.driver;
+  }
+
   /** Whether a device's range was leaked by unbinding kmem with blocks online. */
   public boolean leaked(String device) {
     return devices.get(device).leaked;
