@@ -222,7 +222,13 @@ class CrashMatrixTest {
             List.of(new Step("convert", retiring, phases(Map.of("p", PoolPhase.Ready)))),
             List.of(
                 new Step(
-                    "retire", k -> k.addBadBlock("region0", 0x2000, 8), retiring, r -> settled(r))),
+                    "retire",
+                    k -> {
+                      k.addBadBlock("region0", 0x2000, 64); // eight pages in dax0.0
+                      k.addBadBlock("region1", 0x80000, 16); // two pages in dax1.0
+                    },
+                    retiring,
+                    r -> settled(r))),
             Map.of(),
             (at, k, clean, last) ->
                 assertThat(retired(k))

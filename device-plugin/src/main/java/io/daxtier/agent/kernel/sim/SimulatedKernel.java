@@ -716,6 +716,11 @@ public final class SimulatedKernel implements Kernel {
       return Optional.of(
           ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(mcgCap).array());
     }
+    if (path.equals(KernelPaths.KPAGEFLAGS) && offset % 8 == 0 && length == 8) {
+      long flags = poisonedPages.contains(offset / 8 * Sizes.PAGE) ? 1L << 19 : 0;
+      return Optional.of(
+          ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(flags).array());
+    }
     return Optional.empty();
   }
 
