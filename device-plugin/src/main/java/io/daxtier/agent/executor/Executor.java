@@ -45,6 +45,10 @@ public final class Executor {
   private final HotplugSwitch hotplug;
   private final boolean manageHotplug;
   private Inventory current;
+
+  /** Devices this pass still has to take off kmem (unbind, or remove a left-behind id). */
+  private final Set<String> kmemPending = new HashSet<>();
+
   private EraseJournal journal = EraseJournal.inMemory();
 
   public Executor(Kernel kernel, Ndctl ndctl, Duration scrubTimeout) {
@@ -83,6 +87,12 @@ public final class Executor {
 
   public ExecutionReport execute(Plan plan, Inventory inv) {
     current = inv;
+    kmemPending.clear();
+    for (DevicePlan dp : plan.devices()) {
+      if (dp.steps().stream().anyMatch(Step.UnbindKmem.class::isInstance)) {
+        kmemPending.add(dp.device());
+      }
+    }
     List<DeviceOutcome> outcomes = new ArrayList<>();
     Set<String> scrubbed = new HashSet<>();
     Set<String> erased = new HashSet<>();
@@ -322,6 +332,7 @@ public final class Executor {
           notes.add("RemoveIdFailed: " + e.getMessage());
         }
       }
+      kmemPending.remove(d.name());
     }
   }
 
@@ -378,6 +389,16 @@ public final class Executor {
                 "EraseWaiting",
                 other.name()
                     + " on the same DIMMs is still system-ram: not erasing in use memory"));
+      }
+      // Disabling the region would take the device away before its kmem id is removed (an
+      // earlier agent died between kmem's unbind and remove_id): the id would stay behind.
+      if (regions.contains(other.region())
+          && !other.name().equals(d.name())
+          && kmemPending.contains(other.name())) {
+        throw new StepFailure(
+            new Outcome.Retry(
+                "EraseWaiting",
+                other.name() + " on the same DIMMs is not yet off kmem: not erasing yet"));
       }
     }
     for (String region : regions) {

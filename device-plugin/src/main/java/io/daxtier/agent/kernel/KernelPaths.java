@@ -14,6 +14,10 @@ public final class KernelPaths {
   public static final String ONLINE_POLICY = "/sys/module/memory_hotplug/parameters/online_policy";
   public static final String CONFIG_GZ = "/proc/config.gz";
   public static final String HARD_OFFLINE_PAGE = MEMORY + "/hard_offline_page";
+
+  /** One little-endian u64 of page flags per page frame; KPF_HWPOISON is bit 19. */
+  public static final String KPAGEFLAGS = "/proc/kpageflags";
+
   public static final String NODES = "/sys/devices/system/node";
   public static final String MEMORY_TIERS = "/sys/devices/virtual/memory_tiering";
   public static final String DEMOTION = "/sys/kernel/mm/numa/demotion_enabled";

@@ -107,6 +107,10 @@ public final class Planner {
             steps.add(new Step.OfflineBlocks(d.name()));
           }
           steps.add(new Step.UnbindKmem(d.name()));
+        } else if (d.mode() == DeviceMode.UNBOUND) {
+          // An agent that died between kmem's unbind and its remove_id left kmem's id behind:
+          // on an unbound device UnbindKmem only removes the id (none there is no error).
+          steps.add(new Step.UnbindKmem(d.name()));
         }
         if (d.mode() != DeviceMode.DEVDAX) {
           steps.add(new Step.BindDeviceDax(d.name()));

@@ -17,6 +17,8 @@ import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.PoisonAction;
 import io.daxtier.api.v1alpha1.PoolMode;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -29,6 +31,9 @@ import java.util.Set;
  * policy, retires the pages ({@code hard_offline_page}) or marks the capacity unhealthy.
  */
 public final class PoisonWatcher {
+  /** KPF_HWPOISON in {@code /proc/kpageflags}. */
+  private static final long HWPOISON = 1L << 19;
+
   /** At most this many pages are retired per bad range per pass; the rest is marked unhealthy. */
   static final long MAX_PAGES_PER_RANGE = 4096;
 
@@ -197,12 +202,25 @@ public final class PoisonWatcher {
     return new AddressRange(start, end);
   }
 
+  /** Whether the kernel flags the page hardware-poisoned (false when kpageflags is unreadable). */
+  private boolean poisoned(long address) {
+    return kernel
+        .readAt(KernelPaths.KPAGEFLAGS, address / Sizes.PAGE * 8, 8)
+        .map(b -> (ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong() & HWPOISON) != 0)
+        .orElse(false);
+  }
+
   private long retire(AddressRange pages) {
     long done = 0;
     long count = 0;
     for (long a = pages.start();
         a <= pages.end() && count < MAX_PAGES_PER_RANGE;
         a += Sizes.PAGE, count++) {
+      if (poisoned(a)) {
+        // An earlier agent retired it and died before recording the bad block as known.
+        done++;
+        continue;
+      }
       try {
         kernel.write(KernelPaths.HARD_OFFLINE_PAGE, Sizes.hex(a));
         done++;

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Restarts: a restart is a new agent (new NodeReconciler, Executor, record read from the state
- * directory) on the same simulated kernel. Every destructive step happens once across them.
+ * directory) on the same simulated kernel. Every destructive step happens once across them. The
+ * crash matrix over every scenario (a crash before each side effect) is {@link CrashMatrixTest}.
  */
 class RestartSafetyTest {
   @TempDir Path tmp;
@@ -200,78 +201,6 @@ class RestartSafetyTest {
     PassResult r = run(agent(k, n, state, new Crasher(-1)), List.of(s.active().get()), 10).get();
     assertThat(r.status().pools.get(0).phase).as(s.name()).isEqualTo(PoolPhase.Ready);
     return k;
-  }
-
-  private static List<String> dimmsOf(Scenario s) {
-    return s.name().startsWith("DevDax") ? List.of("nmem2", "nmem3") : DIMMS;
-  }
-
-  @Test
-  void releaseWithEraseSurvivesACrashBeforeEverySideEffect() throws IOException {
-    int survived = 0;
-    int points = 0;
-    List<String> failures = new ArrayList<>();
-    List<Scenario> all = scenarios();
-    for (Scenario base : all) {
-      Scenario s = new Scenario(base.name(), base.active(), ReleaseAction.Erase);
-      // the side effects of an uninterrupted release
-      Path cleanState = Files.createTempDirectory(tmp, "clean");
-      SimulatedKernel clean = converged(s, cleanState);
-      Crasher counting = new Crasher(-1);
-      PassResult done =
-          run(
-                  agent(clean, new SimulatedNdctl(clean), cleanState, counting),
-                  List.of(s.releasing()),
-                  10)
-              .orElseThrow();
-      assertThat(released(done)).as(s.name()).isTrue();
-      for (String dimm : dimmsOf(s)) {
-        assertThat(clean.dimmOverwrites(dimm)).as(s.name() + " " + dimm).isEqualTo(1);
-      }
-      int m = counting.calls;
-      assertThat(counting.seen)
-          .as("the release overwrites, disables and enables regions")
-          .anyMatch(c -> c.startsWith("disable-region"))
-          .anyMatch(c -> c.startsWith("overwrite"));
-
-      for (int crashAt = 0; crashAt < m; crashAt++) {
-        points++;
-        try {
-          crashAndRestart(s, crashAt);
-          survived++;
-        } catch (AssertionError e) {
-          failures.add(e.getMessage());
-        }
-      }
-    }
-    System.out.println(
-        "crash_points_survived=" + survived + "/" + points + " scenarios=" + all.size());
-    assertThat(failures).isEmpty();
-  }
-
-  /**
-   * One agent dies before its {@code crashAt}-th side effect of the release; the next one runs to
-   * convergence: each DIMM overwritten exactly once, no region left disabled, Released.
-   */
-  private void crashAndRestart(Scenario s, int crashAt) throws IOException {
-    Path state = Files.createTempDirectory(tmp, "k" + crashAt);
-    SimulatedKernel k = converged(s, state);
-    SimulatedNdctl n = new SimulatedNdctl(k);
-    Optional<PassResult> first =
-        run(agent(k, n, state, new Crasher(crashAt)), List.of(s.releasing()), 10);
-    assertThat(first).as("%s: crash before side effect %d", s.name(), crashAt).isEmpty();
-
-    PassResult last =
-        run(agent(k, n, state, new Crasher(-1)), List.of(s.releasing()), 10).orElseThrow();
-
-    String at = s.name() + ", crash before side effect " + crashAt;
-    for (String dimm : dimmsOf(s)) {
-      assertThat(k.dimmOverwrites(dimm)).as(at + ": overwrites of " + dimm).isEqualTo(1);
-    }
-    for (String region : List.of("region0", "region1")) {
-      assertThat(k.regionDisabled(region)).as(at + ": " + region + " disabled").isFalse();
-    }
-    assertThat(released(last)).as(at + ": " + last.status().pools.get(0).phase).isTrue();
   }
 
   private static boolean released(PassResult r) {

@@ -480,6 +480,17 @@ public final class SimulatedKernel implements Kernel {
     return dimms.get(dimm).overwrites;
   }
 
+  /** The device names written to kmem's {@code new_id} and not removed again. */
+  public Set<String> kmemIds() {
+    return Set.copyOf(kmemIds);
+  }
+
+  /** The driver a device is bound to, or null. */
+  public String driverOf(String device) {
+    Dax d = devices.get(device);
+    return d == null ? null : d.driver;
+  }
+
   /** Whether a device's range was leaked by unbinding kmem with blocks online. */
   public boolean leaked(String device) {
     return devices.get(device).leaked;
@@ -704,6 +715,11 @@ public final class SimulatedKernel implements Kernel {
     if (path.matches("^/dev/cpu/\\d+/msr$") && offset == 0x179 && length == 8 && mcgCap != null) {
       return Optional.of(
           ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(mcgCap).array());
+    }
+    if (path.equals(KernelPaths.KPAGEFLAGS) && offset % 8 == 0 && length == 8) {
+      long flags = poisonedPages.contains(offset / 8 * Sizes.PAGE) ? 1L << 19 : 0;
+      return Optional.of(
+          ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(flags).array());
     }
     return Optional.empty();
   }
