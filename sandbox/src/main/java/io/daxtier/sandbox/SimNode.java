@@ -139,6 +139,7 @@ public final class SimNode implements AutoCloseable {
             client,
             name,
             eventNamespace,
+            null, // no desired-state cache: a simulated node's record lives in memory
             new CapacityAdvertiser(plugins::update),
             new AgentMetrics(),
             Clock.systemUTC());
