@@ -5,13 +5,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.daxtier.agent.policy.History;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -172,31 +168,8 @@ public final class NodeRecord {
 
   private void save(Data next) throws IOException {
     if (dir != null) {
-      Files.createDirectories(dir);
-      Path tmp = dir.resolve(FILE + ".tmp");
       byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(next);
-      try (FileChannel ch =
-          FileChannel.open(
-              tmp,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.TRUNCATE_EXISTING,
-              StandardOpenOption.WRITE)) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
-      try {
-        Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        throw new IOException("the state directory " + dir + " cannot rename atomically", e);
-      }
-      try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-        d.force(true); // the rename itself
-      } catch (IOException e) {
-        LOG.debug("fsync of {} not supported: {}", dir, e.getMessage());
-      }
+      AtomicFile.write(dir, FILE, bytes);
     }
     data = next;
   }

@@ -6,6 +6,7 @@ import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.kernel.sim.SimulatedKernel;
 import io.daxtier.agent.ndctl.Ndctl;
 import io.daxtier.agent.ndctl.SimulatedNdctl;
+import io.daxtier.agent.ndctl.UnavailableNdctl;
 import io.daxtier.agent.record.NodeRecord;
 import io.daxtier.agent.testing.ForwardingKernel;
 import io.daxtier.agent.testing.MutableClock;
@@ -221,7 +222,12 @@ class RestartSafetyTest {
     run(agent(k, n, state, new Crasher(1)), List.of(s.releasing()), 2);
     assertThat(k.regionDisabled("region1")).isTrue();
     PassResult unseen =
-        new NodeReconciler(k, new FailingNdctl(), clock, NodeRecord.open(state), false)
+        new NodeReconciler(
+                k,
+                new UnavailableNdctl("refusing every call"),
+                clock,
+                NodeRecord.open(state),
+                false)
             .reconcile(List.of(s.releasing()), 2L);
     assertThat(unseen.devices()).noneMatch(d -> "d".equals(d.pool()));
     assertThat(unseen.status().pools.get(0).phase).isEqualTo(PoolPhase.Releasing);
@@ -491,44 +497,6 @@ class RestartSafetyTest {
 
   private static int hardOfflineWrites(SimulatedKernel k) {
     return (int) k.writes().stream().filter(w -> w.path().endsWith("hard_offline_page")).count();
-  }
-
-  /** An ndctl on which every call fails (a DIMM or region that refuses everything). */
-  static final class FailingNdctl implements Ndctl {
-    @Override
-    public boolean startScrub(String bus) {
-      return false;
-    }
-
-    @Override
-    public boolean awaitScrub(String bus, Duration timeout) {
-      return false;
-    }
-
-    @Override
-    public boolean clearErrors(String daxDevice) {
-      return false;
-    }
-
-    @Override
-    public Optional<String> createNamespace(String region, long size, long align) {
-      return Optional.empty();
-    }
-
-    @Override
-    public boolean overwrite(String dimm) {
-      return false;
-    }
-
-    @Override
-    public boolean disableRegion(String region) {
-      return false;
-    }
-
-    @Override
-    public boolean enableRegion(String region) {
-      return false;
-    }
   }
 
   /** An ndctl that passes every call on; tests override what they break. */
