@@ -18,9 +18,12 @@ import io.daxtier.agent.plan.Step;
 import io.daxtier.agent.policy.History;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -36,7 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class Executor {
   private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
 
-  private static final Duration OVERWRITE_POLL = Duration.ofMillis(500);
+  /** How long one pass looks at a running ARS ({@code wait-scrub}) before moving on. */
+  private static final Duration SCRUB_POLL = Duration.ofSeconds(1);
 
   private final Kernel kernel;
   private final Ndctl ndctl;
@@ -50,6 +54,15 @@ public final class Executor {
   private final Set<String> kmemPending = new HashSet<>();
 
   private EraseJournal journal = EraseJournal.inMemory();
+
+  /** What this pass learnt about a bus's running ARS (its devices all wait on the same one). */
+  private final Map<String, StepFailure> scrubWaits = new HashMap<>();
+
+  /**
+   * DIMMs whose overwrite this agent issued or saw running, and since when: a later pass marks them
+   * completed once {@code security} has left {@code overwrite}.
+   */
+  private final Map<String, Instant> overwriting = new HashMap<>();
 
   public Executor(Kernel kernel, Ndctl ndctl, Duration scrubTimeout) {
     this(kernel, ndctl, scrubTimeout, Duration.ofHours(12));
@@ -88,6 +101,7 @@ public final class Executor {
   public ExecutionReport execute(Plan plan, Inventory inv) {
     current = inv;
     kmemPending.clear();
+    scrubWaits.clear();
     for (DevicePlan dp : plan.devices()) {
       if (dp.steps().stream().anyMatch(Step.UnbindKmem.class::isInstance)) {
         kmemPending.add(dp.device());
@@ -163,20 +177,9 @@ public final class Executor {
       Step step, DaxDevice d, List<String> notes, Set<String> scrubbed, Set<String> erased)
       throws StepFailure {
     if (step instanceof Step.StartScrub s) {
-      if (!scrubInProgress(s.bus()) && !ndctl.startScrub(s.bus())) {
-        throw new StepFailure(
-            new Outcome.Failed("ScrubFailed", ndctlFailed("start-scrub " + s.bus())));
-      }
+      startScrub(s.bus());
     } else if (step instanceof Step.AwaitScrub s) {
-      if (!ndctl.awaitScrub(s.bus(), scrubTimeout)) {
-        if (ndctl.unavailable().isPresent()) {
-          throw new StepFailure(
-              new Outcome.Failed("ScrubFailed", ndctlFailed("wait-scrub " + s.bus())));
-        }
-        throw new StepFailure(
-            new Outcome.Retry("ScrubInProgress", "ARS on " + s.bus() + " has not completed"));
-      }
-      scrubbed.add(s.bus());
+      awaitScrub(s.bus(), scrubbed);
     } else if (step instanceof Step.ClearErrors s) {
       if (!ndctl.clearErrors(s.device())) {
         notes.add("ClearErrorsFailed: " + ndctlFailed("clear-errors for " + s.device()));
@@ -198,6 +201,104 @@ public final class Executor {
     } else if (step instanceof Step.EraseDimms s) {
       erase(d, s, erased);
     }
+  }
+
+  /**
+   * Starts an ARS on a bus unless one runs, or the one an earlier pass started has finished since
+   * (the next step sees it done), and records it so later passes know since when it runs.
+   */
+  private void startScrub(String bus) throws StepFailure {
+    Optional<History.Scrub> pending = journal.scrub(bus);
+    boolean running = scrubInProgress(bus);
+    long count = scrubCount(bus);
+    if (pending.isPresent()
+        && (running || count < 0 || pending.get().count() < 0 || count > pending.get().count())) {
+      return;
+    }
+    // None recorded, or the recorded one neither runs nor finished (a reboot reset the bus).
+    if (!running && !ndctl.startScrub(bus)) {
+      throw new StepFailure(new Outcome.Failed("ScrubFailed", ndctlFailed("start-scrub " + bus)));
+    }
+    recordScrub(bus, new History.Scrub(journal.now(), count));
+  }
+
+  /**
+   * Looks whether the bus's ARS has finished, without waiting for it: a short {@code wait-scrub}.
+   * Still running, the device is in progress (looked at again by a later pass) until the scrub
+   * timeout, counted from when the scrub was recorded as started, turns it into a failure. Nothing
+   * after this step (clearing errors, the bad-block gate) runs before the scrub finished.
+   */
+  private void awaitScrub(String bus, Set<String> scrubbed) throws StepFailure {
+    if (scrubbed.contains(bus)) {
+      return;
+    }
+    StepFailure known = scrubWaits.get(bus);
+    if (known != null) {
+      throw known; // one look per bus and pass
+    }
+    if (ndctl.awaitScrub(bus, SCRUB_POLL)) {
+      scrubbed.add(bus);
+      recordScrub(bus, null);
+      return;
+    }
+    StepFailure f;
+    if (ndctl.unavailable().isPresent()) {
+      f = new StepFailure(new Outcome.Failed("ScrubFailed", ndctlFailed("wait-scrub " + bus)));
+    } else {
+      Instant now = journal.now();
+      Optional<History.Scrub> pending = journal.scrub(bus);
+      if (pending.isEmpty()) {
+        // Running but not recorded (started by someone else, or before a crash): from now on.
+        recordScrub(bus, new History.Scrub(now, scrubCount(bus)));
+      }
+      Instant since = pending.map(History.Scrub::since).orElse(now);
+      if (Duration.between(since, now).compareTo(scrubTimeout) > 0) {
+        f =
+            new StepFailure(
+                new Outcome.Failed(
+                    "ScrubTimeout",
+                    "ARS on "
+                        + bus
+                        + " running since "
+                        + since
+                        + " has not finished within the scrub timeout ("
+                        + scrubTimeout.toMinutes()
+                        + " min)"));
+      } else {
+        f =
+            new StepFailure(
+                new Outcome.Retry("ScrubInProgress", "ARS on " + bus + " running since " + since));
+      }
+    }
+    scrubWaits.put(bus, f);
+    throw f;
+  }
+
+  private void recordScrub(String bus, History.Scrub scrub) throws StepFailure {
+    try {
+      journal.putScrub(bus, scrub);
+    } catch (IOException x) {
+      throw new StepFailure(
+          new Outcome.Failed(
+              "RecordWriteFailed",
+              "the node record cannot be written (" + x.getMessage() + "): ARS on " + bus));
+    }
+  }
+
+  /** The bus's completed-scrub count ({@code nfit/scrub}, "N" or "N+"); -1 when unreadable. */
+  private long scrubCount(String bus) {
+    return kernel
+        .readTrimmed(KernelPaths.ND_DEVICES + "/" + bus + "/nfit/scrub")
+        .map(v -> v.endsWith("+") ? v.substring(0, v.length() - 1) : v)
+        .map(
+            v -> {
+              try {
+                return Long.parseLong(v);
+              } catch (NumberFormatException e) {
+                return -1L;
+              }
+            })
+        .orElse(-1L);
   }
 
   private boolean scrubInProgress(String bus) {
@@ -457,6 +558,7 @@ public final class Executor {
             .get(key)
             .orElseThrow(
                 () -> new StepFailure(new Outcome.Failed("EraseFailed", key + ": no intent")));
+    boolean inProgress = false;
     try {
       if (!e.done()) {
         for (String region : e.regions()) {
@@ -474,10 +576,15 @@ public final class Executor {
           if (e.completed().contains(dimm)) {
             continue;
           }
-          // An overwrite an earlier agent started and that still runs is awaited, not restarted.
-          // One issued but no longer running cannot be told from one never started: it runs again.
-          boolean running = e.issued().contains(dimm) && overwriteRunning(dimm);
-          if (!running) {
+          // An overwrite an earlier agent started and that still runs (or whose state is not
+          // readable yet) is looked at, not restarted. One issued but no longer running cannot be
+          // told from one never started: it runs again.
+          if (!overwriting.containsKey(dimm)
+              && e.issued().contains(dimm)
+              && overwriteRunning(dimm)) {
+            overwriting.put(dimm, journal.now());
+          }
+          if (!overwriting.containsKey(dimm)) {
             e = e.withIssued(dimm);
             record(key, e);
             if (!ndctl.overwrite(dimm)) {
@@ -485,14 +592,30 @@ public final class Executor {
                   new Outcome.Failed(
                       "EraseFailed", ndctlFailed("sanitize-dimm --overwrite " + dimm)));
             }
+            overwriting.put(dimm, journal.now());
           }
-          awaitOverwrite(dimm);
+          if (!overwriteFinished(dimm)) {
+            inProgress = true;
+            throw new StepFailure(
+                new Outcome.Retry(
+                    "EraseInProgress",
+                    dimm
+                        + ": overwrite running since "
+                        + overwriting.get(dimm)
+                        + " (regions "
+                        + e.regions()
+                        + " stay disabled)"));
+          }
+          overwriting.remove(dimm);
           e = e.withCompleted(dimm);
           record(key, e);
         }
       }
     } finally {
-      enableRegions(e.regions());
+      // Regions stay disabled while an overwrite runs; enabled once all are done, or on failure.
+      if (!inProgress) {
+        enableRegions(e.regions());
+      }
     }
   }
 
@@ -525,7 +648,7 @@ public final class Executor {
     return kernel
         .readTrimmed(KernelPaths.ND_DEVICES + "/" + dimm + "/security")
         .map(v -> v.equals("overwrite"))
-        .orElse(false);
+        .orElse(true);
   }
 
   private static String message(StepFailure f) {
@@ -538,29 +661,23 @@ public final class Executor {
   }
 
   /**
-   * Waits until a DIMM's overwrite is done: {@code security} reads {@code overwrite} while it runs,
-   * and for a few seconds the kernel answers ENOTTY (no state flag set); both mean "not yet".
+   * Whether a DIMM's overwrite is done: {@code security} reads {@code overwrite} while it runs, and
+   * for a few seconds the kernel answers ENOTTY (no state flag set); both mean "not yet". One not
+   * done within the overwrite timeout (counted from when this agent issued it or first saw it
+   * running) fails the erase.
    */
-  private void awaitOverwrite(String dimm) throws StepFailure {
-    String path = KernelPaths.ND_DEVICES + "/" + dimm + "/security";
-    long deadline = System.nanoTime() + overwriteTimeout.toNanos();
-    while (true) {
-      Optional<String> state = kernel.readTrimmed(path);
-      if (state.isPresent() && !state.get().equals("overwrite")) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new StepFailure(
-            new Outcome.Failed(
-                "EraseFailed",
-                dimm + ": overwrite not finished after " + overwriteTimeout.toMinutes() + " min"));
-      }
-      try {
-        Thread.sleep(OVERWRITE_POLL.toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new StepFailure(new Outcome.Retry("EraseWaiting", dimm + ": interrupted"));
-      }
+  private boolean overwriteFinished(String dimm) throws StepFailure {
+    if (!overwriteRunning(dimm)) {
+      return true;
     }
+    Instant since = overwriting.get(dimm);
+    if (Duration.between(since, journal.now()).compareTo(overwriteTimeout) > 0) {
+      overwriting.remove(dimm);
+      throw new StepFailure(
+          new Outcome.Failed(
+              "EraseFailed",
+              dimm + ": overwrite not finished after " + overwriteTimeout.toMinutes() + " min"));
+    }
+    return false;
   }
 }

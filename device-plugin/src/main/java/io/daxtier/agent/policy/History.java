@@ -27,7 +27,15 @@ public record History(
     Map<String, Long> retiredPages,
     Map<String, String> serving,
     Map<String, Owner> owners,
-    boolean cautious) {
+    boolean cautious,
+    Map<String, Scrub> scrubs) {
+
+  /**
+   * An ARS this agent started on a bus and has not yet seen finish: when it was started and the
+   * bus's scrub count then ({@code nfit/scrub}, -1 when unreadable). A later pass sees it finished
+   * once the count advanced and no scrub runs; the pass does not wait for it.
+   */
+  public record Scrub(Instant since, long count) {}
 
   /**
    * The pool holding a device: recorded when the device comes online (System RAM) or is served
@@ -127,18 +135,52 @@ public record History(
     retiredPages = Map.copyOf(retiredPages);
     serving = Map.copyOf(serving);
     owners = Map.copyOf(owners);
+    scrubs = scrubs == null ? Map.of() : Map.copyOf(scrubs);
   }
 
   public static History empty() {
     return new History(
-        Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), false);
+        Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), false,
+        Map.of());
   }
 
   public History withScrub(String bus, Instant at) {
     Map<String, Instant> m = new HashMap<>(lastScrub);
     m.put(bus, at);
+    Map<String, Scrub> running = new HashMap<>(scrubs);
+    running.remove(bus);
     return new History(
-        m, retries, erases, knownBadBlocks, unhealthy, retiredPages, serving, owners, cautious);
+        m,
+        retries,
+        erases,
+        knownBadBlocks,
+        unhealthy,
+        retiredPages,
+        serving,
+        owners,
+        cautious,
+        running);
+  }
+
+  /** Records an ARS started on a bus and not yet finished; null forgets it. */
+  public History withScrubStarted(String bus, Scrub scrub) {
+    Map<String, Scrub> m = new HashMap<>(scrubs);
+    if (scrub == null) {
+      m.remove(bus);
+    } else {
+      m.put(bus, scrub);
+    }
+    return new History(
+        lastScrub,
+        retries,
+        erases,
+        knownBadBlocks,
+        unhealthy,
+        retiredPages,
+        serving,
+        owners,
+        cautious,
+        m);
   }
 
   public History withRetry(String device, Retry retry) {
@@ -149,7 +191,16 @@ public record History(
       m.put(device, retry);
     }
     return new History(
-        lastScrub, m, erases, knownBadBlocks, unhealthy, retiredPages, serving, owners, cautious);
+        lastScrub,
+        m,
+        erases,
+        knownBadBlocks,
+        unhealthy,
+        retiredPages,
+        serving,
+        owners,
+        cautious,
+        scrubs);
   }
 
   /** Records (or replaces) a release's erase; null forgets it. */
@@ -161,7 +212,16 @@ public record History(
       m.put(key, erase);
     }
     return new History(
-        lastScrub, retries, m, knownBadBlocks, unhealthy, retiredPages, serving, owners, cautious);
+        lastScrub,
+        retries,
+        m,
+        knownBadBlocks,
+        unhealthy,
+        retiredPages,
+        serving,
+        owners,
+        cautious,
+        scrubs);
   }
 
   /** A DevDax device handed out to pods (advertised) for a pool; null: no longer served. */
@@ -173,7 +233,16 @@ public record History(
       m.put(device, pool);
     }
     return new History(
-        lastScrub, retries, erases, knownBadBlocks, unhealthy, retiredPages, m, owners, cautious);
+        lastScrub,
+        retries,
+        erases,
+        knownBadBlocks,
+        unhealthy,
+        retiredPages,
+        m,
+        owners,
+        cautious,
+        scrubs);
   }
 
   /** Records the pool holding a device; null forgets it. */
@@ -185,7 +254,16 @@ public record History(
       m.put(device, owner);
     }
     return new History(
-        lastScrub, retries, erases, knownBadBlocks, unhealthy, retiredPages, serving, m, cautious);
+        lastScrub,
+        retries,
+        erases,
+        knownBadBlocks,
+        unhealthy,
+        retiredPages,
+        serving,
+        m,
+        cautious,
+        scrubs);
   }
 
   /**
@@ -194,14 +272,23 @@ public record History(
    */
   public History asCautious() {
     return new History(
-        lastScrub, retries, erases, knownBadBlocks, unhealthy, retiredPages, serving, owners, true);
+        lastScrub,
+        retries,
+        erases,
+        knownBadBlocks,
+        unhealthy,
+        retiredPages,
+        serving,
+        owners,
+        true,
+        scrubs);
   }
 
   public History withKnownBadBlocks(String region, Set<BadBlock> blocks) {
     Map<String, Set<BadBlock>> m = new HashMap<>(knownBadBlocks);
     m.put(region, Set.copyOf(blocks));
     return new History(
-        lastScrub, retries, erases, m, unhealthy, retiredPages, serving, owners, cautious);
+        lastScrub, retries, erases, m, unhealthy, retiredPages, serving, owners, cautious, scrubs);
   }
 
   public History withPoison(String device, List<AddressRange> bad, long retired) {
@@ -209,6 +296,7 @@ public record History(
     u.put(device, List.copyOf(bad));
     Map<String, Long> r = new HashMap<>(retiredPages);
     r.put(device, retired);
-    return new History(lastScrub, retries, erases, knownBadBlocks, u, r, serving, owners, cautious);
+    return new History(
+        lastScrub, retries, erases, knownBadBlocks, u, r, serving, owners, cautious, scrubs);
   }
 }

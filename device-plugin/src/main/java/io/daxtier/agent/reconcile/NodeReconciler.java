@@ -63,6 +63,15 @@ public final class NodeReconciler {
   /** First retry delay after a refused offline; doubles per attempt up to {@link #MAX_BACKOFF}. */
   static final Duration BASE_BACKOFF = Duration.ofSeconds(10);
 
+  /**
+   * How soon a device waiting on a long step still running (an ARS, a DIMM overwrite) is looked at
+   * again: the pass does not wait for the step, a later one sees it finished.
+   */
+  public static final Duration IN_PROGRESS_RECHECK = Duration.ofSeconds(3);
+
+  /** Retry reasons of a long step still running. */
+  static final Set<String> IN_PROGRESS = Set.of("ScrubInProgress", "EraseInProgress");
+
   static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
 
   private final Kernel kernel;
@@ -183,6 +192,19 @@ public final class NodeReconciler {
     @Override
     public void put(String release, History.Erase erase) throws IOException {
       History next = history.withErase(release, erase);
+      record.saveHistory(next);
+      history = next;
+      saved = next;
+    }
+
+    @Override
+    public Optional<History.Scrub> scrub(String bus) {
+      return Optional.ofNullable(history.scrubs().get(bus));
+    }
+
+    @Override
+    public void putScrub(String bus, History.Scrub scrub) throws IOException {
+      History next = history.withScrubStarted(bus, scrub);
       record.saveHistory(next);
       history = next;
       saved = next;
@@ -423,7 +445,10 @@ public final class NodeReconciler {
         if (wait.compareTo(MAX_BACKOFF) > 0) {
           wait = MAX_BACKOFF;
         }
-        if (r.reason().startsWith("Scrub")) {
+        if (IN_PROGRESS.contains(r.reason())) {
+          // An ARS or an overwrite the pass started and does not wait for: looked at again soon.
+          wait = IN_PROGRESS_RECHECK;
+        } else if (r.reason().startsWith("Scrub")) {
           wait = BASE_BACKOFF;
         }
         history =

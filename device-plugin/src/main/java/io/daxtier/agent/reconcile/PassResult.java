@@ -8,7 +8,9 @@ import io.daxtier.agent.policy.DeviceDecision;
 import io.daxtier.agent.state.NodeState;
 import io.daxtier.api.v1alpha1.DevicePhase;
 import io.daxtier.api.v1alpha1.PmemNodeStatus;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** Everything one reconcile pass saw, decided, did and ended with. */
 public record PassResult(
@@ -27,6 +29,18 @@ public record PassResult(
     return devices.stream()
         .filter(d -> d.pool() != null)
         .allMatch(d -> d.phase() == DevicePhase.Online || d.phase() == DevicePhase.Released);
+  }
+
+  /**
+   * How soon the next pass should run: while an ARS or a DIMM overwrite this agent started is still
+   * running (the pass did not wait for it), a short recheck; empty: the regular interval.
+   */
+  public Optional<Duration> recheckAfter() {
+    boolean running =
+        devices.stream().anyMatch(d -> NodeReconciler.IN_PROGRESS.contains(d.reason()))
+            || (report != null
+                && report.node().stream().anyMatch(n -> n.startsWith("EraseInProgress")));
+    return running ? Optional.of(NodeReconciler.IN_PROGRESS_RECHECK) : Optional.empty();
   }
 
   /** Devices blocked by policy or conflict. */

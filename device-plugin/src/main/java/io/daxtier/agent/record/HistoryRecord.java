@@ -48,8 +48,17 @@ public final class HistoryRecord {
    */
   public Map<String, OwnerRecord> owners = new TreeMap<>();
 
+  /**
+   * ARS started by the agent and not yet seen finished, per bus: since when and the bus's scrub
+   * count then. A record written before the field existed reads as none running.
+   */
+  public Map<String, ScrubRecord> scrubsInProgress = new TreeMap<>();
+
   /** Set by a first start on a node in use: nothing cleared on a bus before our own ARS. */
   public boolean cautious;
+
+  /** An ARS in progress on one bus. */
+  public record ScrubRecord(String since, long count) {}
 
   /** A refused operation. */
   public record RetryRecord(String reason, String message, int attempts, String notBefore) {}
@@ -109,6 +118,9 @@ public final class HistoryRecord {
     r.serving.putAll(h.serving());
     h.owners()
         .forEach((k, o) -> r.owners.put(k, new OwnerRecord(o.pool(), o.uid(), o.use().name())));
+    h.scrubs()
+        .forEach(
+            (k, v) -> r.scrubsInProgress.put(k, new ScrubRecord(v.since().toString(), v.count())));
     r.cautious = h.cautious();
     return r;
   }
@@ -162,6 +174,16 @@ public final class HistoryRecord {
       h =
           h.withOwner(
               e.getKey(), new History.Owner(v.pool(), v.uid(), Ownership.Use.valueOf(v.use())));
+    }
+    if (scrubsInProgress != null) {
+      for (Map.Entry<String, ScrubRecord> e : scrubsInProgress.entrySet()) {
+        ScrubRecord v = e.getValue();
+        if (v != null && v.since() != null) {
+          h =
+              h.withScrubStarted(
+                  e.getKey(), new History.Scrub(Instant.parse(v.since()), v.count()));
+        }
+      }
     }
     return cautious ? h.asCautious() : h;
   }

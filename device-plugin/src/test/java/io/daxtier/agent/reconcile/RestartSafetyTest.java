@@ -283,14 +283,14 @@ class RestartSafetyTest {
     assertThat(run(a, List.of(s.releasing()), 1)).isEmpty();
     assertThat(k.dimmOverwrites("nmem2")).isEqualTo(1);
 
-    // the next agent finds it running: the overwrite ends while it waits
+    // the next agent finds it running: the overwrite ends when it looks whether it finished
     Kernel finishing =
         new ForwardingKernel(k) {
           @Override
           public Optional<String> read(String path) {
             boolean waiting =
                 StackWalker.getInstance()
-                    .walk(f -> f.anyMatch(x -> x.getMethodName().equals("awaitOverwrite")));
+                    .walk(f -> f.anyMatch(x -> x.getMethodName().equals("overwriteFinished")));
             if (path.equals(security) && waiting) {
               k.setDimmSecurity("nmem2", "unlocked", false);
             }

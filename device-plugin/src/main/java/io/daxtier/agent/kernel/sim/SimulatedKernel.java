@@ -95,6 +95,9 @@ public final class SimulatedKernel implements Kernel {
     String security;
     boolean frozen;
     int overwrites;
+
+    /** The security state an overwrite kept running ({@link #holdOverwrite}) returns to. */
+    String securityBeforeOverwrite;
   }
 
   static final class Region {
@@ -168,6 +171,7 @@ public final class SimulatedKernel implements Kernel {
   // failure switches and counters
   private final Set<Long> busyOnOffline = new HashSet<>();
   private boolean holdScrub;
+  private boolean holdOverwrite;
   private boolean clearErrorsFails;
   private final Set<String> kmemRefuses = new HashSet<>();
   private int crashAfterWrites = -1;
@@ -406,6 +410,23 @@ public final class SimulatedKernel implements Kernel {
     holdScrub = hold;
   }
 
+  /**
+   * Keeps every overwrite started from now on running ({@code security} reads {@code overwrite});
+   * false finishes the running ones ({@code security} back to what it was).
+   */
+  public void holdOverwrite(boolean hold) {
+    holdOverwrite = hold;
+    if (!hold) {
+      for (Dimm d : dimms.values()) {
+        if (d.securityBeforeOverwrite != null) {
+          d.security = d.securityBeforeOverwrite;
+          d.securityBeforeOverwrite = null;
+        }
+      }
+    }
+    tree = null;
+  }
+
   /** Makes kmem's probe of this device fail with EINVAL, as for a region with no valid node. */
   public void refuseKmem(String device) {
     kmemRefuses.add(device);
@@ -571,10 +592,19 @@ public final class SimulatedKernel implements Kernel {
    */
   public boolean overwriteDimm(String dimm) {
     Dimm d = dimms.get(dimm);
-    if (d == null || d.security == null || d.frozen || "locked".equals(d.security)) {
-      return false;
+    if (d == null
+        || d.security == null
+        || d.frozen
+        || "locked".equals(d.security)
+        || d.securityBeforeOverwrite != null) {
+      return false; // EBUSY while an overwrite runs
     }
     d.overwrites++;
+    if (holdOverwrite) {
+      d.securityBeforeOverwrite = d.security;
+      d.security = "overwrite";
+      tree = null;
+    }
     return true;
   }
 
