@@ -423,7 +423,8 @@ public final class NodeReconciler {
         if (wait.compareTo(MAX_BACKOFF) > 0) {
           wait = MAX_BACKOFF;
         }
-        if (r.reason().startsWith("Scrub")) {
+        if (r.reason().startsWith("Scrub") || r.reason().equals("WriteInProgress")) {
+          // waiting on the kernel, not refused by it: looked at again without growing backoff
           wait = BASE_BACKOFF;
         }
         history =
