@@ -1,10 +1,12 @@
 package io.daxtier.agent.cli;
 
+import io.daxtier.agent.kernel.DeadlineKernel;
 import io.daxtier.agent.kernel.FaultInjection;
 import io.daxtier.agent.kernel.HostKernel;
 import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.kernel.sim.SimNodeLoader;
 import io.daxtier.agent.kernel.sim.SimulatedKernel;
+import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.ndctl.Ndctl;
 import io.daxtier.agent.ndctl.ProcessNdctl;
 import io.daxtier.agent.ndctl.SimulatedNdctl;
@@ -69,6 +71,15 @@ public final class Main implements Runnable {
               + " kept in the state directory, restored on the next start if the agent dies).")
   HotplugPolicy hotplugPolicy = HotplugPolicy.Respect;
 
+  @Option(
+      names = "--write-deadline",
+      paramLabel = "DURATION",
+      description =
+          "How long a pass waits for a sysfs write that can block in the kernel (a memory block's"
+              + " online/offline, a dax driver bind/unbind) before it reports the device in"
+              + " progress and goes on; the write goes on in the kernel (default 30s).")
+  String writeDeadline = "30s";
+
   private IntSupplier euid = Main::effectiveUid;
   private NodeRecord record;
   private Kernel kernel;
@@ -87,7 +98,12 @@ public final class Main implements Runnable {
         kernel = sim;
         ndctl = new SimulatedNdctl(sim);
       } else {
-        kernel = FaultInjection.wrap(new HostKernel(root), System.getenv(FaultInjection.ENV));
+        // blocking writes run on the deadline kernel's workers, so a hung offline cannot hold
+        // the pass (the simulated kernel never blocks)
+        kernel =
+            new DeadlineKernel(
+                FaultInjection.wrap(new HostKernel(root), System.getenv(FaultInjection.ENV)),
+                Sizes.parseDuration(writeDeadline));
         // the host's ndctl acts on the host's buses and DIMMs, never on a tree under --root
         ndctl = hostRoot() ? new ProcessNdctl() : new UnavailableNdctl(UnavailableNdctl.UNDER_ROOT);
       }

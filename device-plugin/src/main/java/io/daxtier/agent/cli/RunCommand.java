@@ -2,6 +2,7 @@ package io.daxtier.agent.cli;
 
 import io.daxtier.agent.health.AgentMetrics;
 import io.daxtier.agent.health.HealthServer;
+import io.daxtier.agent.kernel.DeadlineKernel;
 import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.plugin.DevicePluginManager;
@@ -33,7 +34,6 @@ import java.time.Instant;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.LoggerFactory;
@@ -254,10 +254,10 @@ final class RunCommand implements Callable<Integer> {
     TrainingKubelet standIn = cdsTraining ? TrainingKubelet.start(kubeletDir) : null;
     ScheduledExecutorService exec =
         Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "daxtier-agent"));
-    BadBlocksWatch badBlocks = new BadBlocksWatch(k, () -> exec.execute(loop::runOnce)).prime();
+    BadBlocksWatch badBlocks = new BadBlocksWatch(k, loop::requestPass).prime();
     loop.start(exec, every);
-    long watch = Sizes.parseDuration(poisonWatch).toMillis();
-    exec.scheduleWithFixedDelay(badBlocks, watch, watch, TimeUnit.MILLISECONDS);
+    // its own thread: a pass held up by a blocking sysfs write does not hold the poison watch
+    loop.watchPoison(badBlocks, Sizes.parseDuration(poisonWatch));
     if (standIn != null) {
       try {
         boolean ok = standIn.awaitAllocated(TRAINING_TIMEOUT);
@@ -282,6 +282,9 @@ final class RunCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   loop.close();
+                  if (k instanceof DeadlineKernel d) {
+                    d.close();
+                  }
                   if (plugins != null) {
                     plugins.close();
                   }

@@ -6,6 +6,7 @@ import io.daxtier.agent.kernel.Errno;
 import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.kernel.KernelException;
 import io.daxtier.agent.kernel.KernelPaths;
+import io.daxtier.agent.kernel.WriteInProgress;
 import io.daxtier.agent.model.AddressRange;
 import io.daxtier.agent.model.DaxDevice;
 import io.daxtier.agent.model.Inventory;
@@ -131,6 +132,10 @@ public final class Executor {
       } catch (StepFailure f) {
         outcome = f.outcome();
         LOG.warn("{}: {} ({})", d.name(), outcome.reason(), f.outcome());
+      } catch (WriteInProgress e) {
+        // a write past its deadline goes on in the kernel: the next pass reads how it ended
+        outcome = new Outcome.Retry("WriteInProgress", e.getMessage());
+        LOG.warn("{}: {}", d.name(), e.getMessage());
       } catch (KernelException e) {
         outcome = new Outcome.Failed("KernelRefused", e.getMessage());
         LOG.warn("{}: {}", d.name(), e.getMessage());

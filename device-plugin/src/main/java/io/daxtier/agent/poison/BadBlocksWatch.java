@@ -2,8 +2,12 @@ package io.daxtier.agent.poison;
 
 import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.kernel.KernelPaths;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,11 +22,26 @@ public final class BadBlocksWatch implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(BadBlocksWatch.class);
   private final Kernel kernel;
   private final Runnable onChange;
+
+  /** The shortest time without a tick after which the watch counts as stuck. */
+  static final Duration MIN_STALE = Duration.ofSeconds(30);
+
+  private final Clock clock;
+  private final AtomicReference<Instant> lastTick = new AtomicReference<>();
   private Map<String, String> last;
 
+  /**
+   * {@code onChange} runs on the watch's own thread: it hands a pass to the pass thread and returns
+   * (it never waits for the pass, so a long pass does not hold the watch).
+   */
   public BadBlocksWatch(Kernel kernel, Runnable onChange) {
+    this(kernel, onChange, Clock.systemUTC());
+  }
+
+  public BadBlocksWatch(Kernel kernel, Runnable onChange, Clock clock) {
     this.kernel = kernel;
     this.onChange = onChange;
+    this.clock = clock;
   }
 
   /**
@@ -37,13 +56,38 @@ public final class BadBlocksWatch implements Runnable {
 
   @Override
   public void run() {
-    Map<String, String> now = read();
-    boolean changed = last != null && !now.equals(last);
-    last = now;
-    if (changed) {
-      LOG.info("bad-block lists changed: a pass now");
-      onChange.run();
+    try {
+      Map<String, String> now = read();
+      boolean changed = last != null && !now.equals(last);
+      last = now;
+      if (changed) {
+        LOG.info("bad-block lists changed: a pass now");
+        onChange.run();
+      }
+    } catch (RuntimeException e) {
+      // a periodic task that throws is never run again: log it and tick on
+      LOG.warn("bad-block watch: {}", e.toString());
     }
+    lastTick.set(clock.instant());
+  }
+
+  /** When the watch last finished a tick (null before the first). */
+  public Instant lastTick() {
+    return lastTick.get();
+  }
+
+  /**
+   * Liveness of the watch's thread: a tick finished within three ticks of {@code now}, and never
+   * less than {@link #MIN_STALE} (a GC pause or a busy node delays a 1 s tick). True before the
+   * first tick.
+   */
+  public boolean live(Duration tick, Instant now) {
+    Instant l = lastTick.get();
+    Duration stale = tick.multipliedBy(3);
+    if (stale.compareTo(MIN_STALE) < 0) {
+      stale = MIN_STALE;
+    }
+    return l == null || l.isAfter(now.minus(stale));
   }
 
   private Map<String, String> read() {

@@ -448,7 +448,8 @@ public final class NodeReconciler {
         if (IN_PROGRESS.contains(r.reason())) {
           // An ARS or an overwrite the pass started and does not wait for: looked at again soon.
           wait = IN_PROGRESS_RECHECK;
-        } else if (r.reason().startsWith("Scrub")) {
+        } else if (r.reason().startsWith("Scrub") || r.reason().equals("WriteInProgress")) {
+          // waiting on the kernel, not refused by it: looked at again without growing backoff
           wait = BASE_BACKOFF;
         }
         history =

@@ -3,6 +3,7 @@ package io.daxtier.agent.run;
 import io.daxtier.agent.cluster.PmemNodeSource;
 import io.daxtier.agent.cluster.PmemNodeStatusWriter;
 import io.daxtier.agent.health.AgentMetrics;
+import io.daxtier.agent.poison.BadBlocksWatch;
 import io.daxtier.agent.reconcile.DeviceResult;
 import io.daxtier.agent.reconcile.NodeReconciler;
 import io.daxtier.agent.reconcile.PassResult;
@@ -15,8 +16,10 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -24,8 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The long-running agent: a pass at start (before anything is advertised), then on every desired
- * state change and every interval (heartbeat and poison watch). Every observed {@link NodeState}
- * goes to one listener, where the device plugin manager is wired in.
+ * state change, every interval (heartbeat) and whenever the poison watch, on its own thread, sees
+ * new bad blocks. Every observed {@link NodeState} goes to one listener, where the device plugin
+ * manager is wired in.
  */
 public final class AgentLoop implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AgentLoop.class);
@@ -39,7 +43,11 @@ public final class AgentLoop implements AutoCloseable {
   private final AtomicReference<Instant> lastPass = new AtomicReference<>();
   private final AtomicReference<PassResult> last = new AtomicReference<>();
   private final Set<String> reportedBlocks = new HashSet<>();
-  private ScheduledExecutorService executor;
+  private final AtomicBoolean recheckQueued = new AtomicBoolean();
+  private volatile ScheduledExecutorService executor;
+  private volatile BadBlocksWatch watch;
+  private volatile Duration watchTick;
+  private ScheduledExecutorService watchExecutor;
 
   public AgentLoop(
       NodeReconciler reconciler,
@@ -129,6 +137,7 @@ public final class AgentLoop implements AutoCloseable {
       metrics.record(r);
       last.set(r);
       lastPass.set(clock.instant());
+      r.recheckAfter().ifPresent(this::recheckIn);
       return Optional.of(r);
     } catch (Exception e) {
       metrics.passFailed();
@@ -150,12 +159,59 @@ public final class AgentLoop implements AutoCloseable {
   }
 
   /**
-   * Liveness: the pass thread (which also runs the poison watch) finished a pass within three
-   * intervals of {@code now}. It does not depend on the API server: passes go on without it.
+   * Starts the poison watch on its own thread, every {@code tick}: it never waits for a pass (a
+   * pass can wait up to the write deadline on a blocking sysfs write), so poison is seen while a
+   * pass is held up. A change it sees queues a pass on the pass thread. Call after {@link #start}.
+   */
+  public void watchPoison(BadBlocksWatch watch, Duration tick) {
+    this.watch = watch;
+    this.watchTick = tick;
+    watchExecutor =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "daxtier-poison-watch");
+              t.setDaemon(true);
+              return t;
+            });
+    watchExecutor.scheduleWithFixedDelay(
+        watch, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * One extra pass after {@code delay} (an ARS or an overwrite is running and the pass did not wait
+   * for it), at most one queued at a time; the regular passes go on at their interval.
+   */
+  private void recheckIn(Duration delay) {
+    ScheduledExecutorService e = executor;
+    if (e != null && !e.isShutdown() && recheckQueued.compareAndSet(false, true)) {
+      e.schedule(
+          () -> {
+            recheckQueued.set(false);
+            runOnce();
+          },
+          delay.toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Queues a pass on the pass thread and returns at once (the poison watch's trigger). */
+  public void requestPass() {
+    ScheduledExecutorService e = executor;
+    if (e != null && !e.isShutdown()) {
+      e.execute(this::runOnce);
+    }
+  }
+
+  /**
+   * Liveness: both threads are alive. The pass thread finished a pass within three intervals of
+   * {@code now} (a blocking write holds it at most the write deadline, then the pass goes on), and
+   * the poison watch, when started, finished a tick lately ({@link BadBlocksWatch#live}). It does
+   * not depend on the API server: passes go on without it.
    */
   public boolean live(Duration interval, Instant now) {
     Instant l = lastPass.get();
-    return l == null || l.isAfter(now.minus(interval.multipliedBy(3)));
+    boolean passes = l == null || l.isAfter(now.minus(interval.multipliedBy(3)));
+    return passes && (watch == null || watch.live(watchTick, now));
   }
 
   /** Readiness (before {@link #degraded}): a pass has produced a result. */
@@ -181,6 +237,9 @@ public final class AgentLoop implements AutoCloseable {
       } catch (Exception e) {
         LOG.debug("status sink close: {}", e.toString());
       }
+    }
+    if (watchExecutor != null) {
+      watchExecutor.shutdownNow();
     }
     if (executor != null) {
       executor.shutdownNow();
