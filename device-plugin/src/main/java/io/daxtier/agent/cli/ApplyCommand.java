@@ -1,6 +1,7 @@
 package io.daxtier.agent.cli;
 
 import io.daxtier.agent.kernel.Kernel;
+import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.reconcile.DeviceResult;
 import io.daxtier.agent.reconcile.NodeReconciler;
 import io.daxtier.agent.reconcile.PassResult;
@@ -8,6 +9,7 @@ import io.daxtier.api.v1alpha1.DevicePhase;
 import io.daxtier.api.v1alpha1.NodePoolStatus;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,6 +41,16 @@ final class ApplyCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the resulting PmemNode status as JSON.")
   boolean json;
 
+  @Option(
+      names = "--wait",
+      paramLabel = "DURATION",
+      defaultValue = "1h",
+      description =
+          "How long to follow an ARS or a DIMM overwrite the pass started (another pass every few"
+              + " seconds until it ends); 0s: return after one pass (exit 5 while one runs)."
+              + " Default 1h.")
+  String wait;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -69,6 +81,19 @@ final class ApplyCommand implements Callable<Integer> {
         dryRun
             ? agent.dryRun(desired.pools(), desired.generation())
             : agent.reconcile(desired.pools(), desired.generation());
+    if (!dryRun) {
+      PassResult first = r;
+      r =
+          Rechecks.follow(
+              first,
+              Sizes.parseDuration(wait),
+              () -> Optional.of(agent.reconcile(desired.pools(), desired.generation())),
+              err);
+      if (r != first && !first.plan().isEmpty()) {
+        out.println("plan of the first pass:");
+        first.plan().describe().forEach(l -> out.println("  " + l));
+      }
+    }
     out.println(dryRun ? "plan (dry run, nothing written):" : "plan:");
     if (r.plan().isEmpty()) {
       out.println("  (nothing to do)");

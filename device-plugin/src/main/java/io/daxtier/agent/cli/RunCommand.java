@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -102,6 +103,15 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(names = "--once", description = "Run one pass and exit (exit code as apply).")
   boolean once;
+
+  @Option(
+      names = "--wait",
+      paramLabel = "DURATION",
+      defaultValue = "1h",
+      description =
+          "With --once: how long to follow an ARS or a DIMM overwrite the pass started (another"
+              + " pass every few seconds until it ends); 0s: exit after one pass. Default 1h.")
+  String wait;
 
   @Option(
       names = "--kubelet-dir",
@@ -225,6 +235,9 @@ final class RunCommand implements Callable<Integer> {
         err.println("warning: API server not answering; using the cached desired state, if any");
       }
       var r = loop.runOnce();
+      if (r.isPresent()) {
+        r = Optional.of(Rechecks.follow(r.get(), Sizes.parseDuration(wait), loop::runOnce, err));
+      }
       loop.close();
       if (client != null) {
         client.close();

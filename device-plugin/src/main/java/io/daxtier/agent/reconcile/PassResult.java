@@ -39,7 +39,12 @@ public record PassResult(
     boolean running =
         devices.stream().anyMatch(d -> NodeReconciler.IN_PROGRESS.contains(d.reason()))
             || (report != null
-                && report.node().stream().anyMatch(n -> n.startsWith("EraseInProgress")));
+                && report.node().stream()
+                    // an erase that finished re-enabled its regions: the devices that come back
+                    // are decided (Released) by the next pass, not this one
+                    .anyMatch(
+                        n ->
+                            n.startsWith("EraseInProgress") || n.endsWith("resumed and finished")));
     return running ? Optional.of(NodeReconciler.IN_PROGRESS_RECHECK) : Optional.empty();
   }
 

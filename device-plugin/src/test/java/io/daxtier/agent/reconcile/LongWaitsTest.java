@@ -146,11 +146,15 @@ class LongWaitsTest {
         .satisfies(e -> assertThat(e.completed()).containsExactly("nmem2"));
 
     k.holdOverwrite(false);
+    PassResult before = r;
     for (int i = 0; i < 4 && !released(r); i++) {
       clock.advance(Duration.ofSeconds(5));
+      before = r;
       r = b.reconcile(List.of(release), 2L);
     }
     assertThat(released(r)).isTrue();
+    // the pass that finished the erase (regions enabled, devices back) asks for the next one soon
+    assertThat(before.recheckAfter()).isPresent();
     assertThat(k.regionDisabled("region1")).isFalse();
     assertThat(k.dimmOverwrites("nmem2")).isEqualTo(1);
     assertThat(k.dimmOverwrites("nmem3")).isEqualTo(1);

@@ -72,8 +72,13 @@ mark watch
 PATH=/tmp/shim:$PATH agent --state-dir /tmp/state-watch run --pool-file "$OUT/watch.yaml" --status-file "$OUT/status-watch.json" \
   --metrics-port -1 --interval 10m --kubelet-dir /tmp/kubelet >"$OUT/watch.out" 2>"$OUT/watch.err" &
 apid=$!
-for ((i = 0; i < 600; i++)); do
-  [[ -s $OUT/status-watch.json ]] && break
+# The first pass starts its ARS and does not wait for it (ScrubInProgress); a recheck a few seconds
+# later finds it done and brings dax3.1 online: "before" is that status.
+for ((i = 0; i < 900; i++)); do
+  if [[ -s $OUT/status-watch.json ]]; then
+    st=$(<"$OUT/status-watch.json")
+    [[ $st != *ScrubInProgress* && $st =~ \"phase\"\ ?:\ ?\"Online\" ]] && break
+  fi
   sleep 0.2
 done
 cp "$OUT/status-watch.json" "$OUT/status-watch-before.json" 2>/dev/null
