@@ -9,6 +9,7 @@ import io.daxtier.api.ownership.Ownership;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,20 @@ class NodeRecordTest {
 
     NodeRecord.open(state).clearSwitch();
     assertThat(NodeRecord.open(state).autoOnlineSwitch()).isEmpty();
+  }
+
+  @Test
+  void theStateDirectoryIsTheOwnersAloneCreatedOrFound() throws IOException {
+    Path fresh = dir.resolve("fresh/daxtier");
+    NodeRecord.open(fresh).recordSwitch(SWITCH);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh)))
+        .isEqualTo("rwx------");
+    // a hostPath the kubelet created (0755) is narrowed on the first write
+    Path found = Files.createDirectories(dir.resolve("found"));
+    Files.setPosixFilePermissions(found, PosixFilePermissions.fromString("rwxr-xr-x"));
+    NodeRecord.open(found).recordSwitch(SWITCH);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(found)))
+        .isEqualTo("rwx------");
   }
 
   @Test
