@@ -42,4 +42,9 @@ public class PmemNodeStatus {
 
   @JsonPropertyDescription("Memory onlined by daxtier on this node, in bytes.")
   public Long onlineBytes;
+
+  @JsonPropertyDescription(
+      "The agent's durable node record in short (its state directory): what the kernel cannot"
+          + " tell it, kept across restarts.")
+  public NodeRecordStatus record;
 }

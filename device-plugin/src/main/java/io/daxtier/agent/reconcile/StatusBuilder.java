@@ -20,6 +20,7 @@ import io.daxtier.api.v1alpha1.DeviceStatus;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.NodePoolStatus;
+import io.daxtier.api.v1alpha1.NodeRecordStatus;
 import io.daxtier.api.v1alpha1.NumaNodeStatus;
 import io.daxtier.api.v1alpha1.PlatformStatus;
 import io.daxtier.api.v1alpha1.PmemNodeStatus;
@@ -31,6 +32,9 @@ import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /** Renders a pass into {@link PmemNodeStatus}, the object the agent alone writes. */
 public final class StatusBuilder {
@@ -118,6 +122,7 @@ public final class StatusBuilder {
             allReady ? "Converged" : "NotConverged",
             ready + "/" + owned + " devices ready",
             now));
+    s.record = record(history);
     List<MalformedObject> malformed = inv.malformed();
     s.conditions.add(
         condition(
@@ -136,6 +141,29 @@ public final class StatusBuilder {
             .orElse("None");
     s.conditions.add(condition("PolicyBlocked", blocked, blockReason, "", now));
     return s;
+  }
+
+  /** The node record in short, for people and the operator: what survives a restart. */
+  static NodeRecordStatus record(History h) {
+    NodeRecordStatus r = new NodeRecordStatus();
+    r.cautious = h.cautious() ? Boolean.TRUE : null;
+    new TreeMap<>(h.lastScrub()).forEach((bus, at) -> r.lastScrub.put(bus, at.toString()));
+    r.scrubsInProgress.addAll(new TreeSet<>(h.scrubs().keySet()));
+    new TreeMap<>(h.erases())
+        .forEach(
+            (key, e) -> {
+              NodeRecordStatus.EraseStatus es = new NodeRecordStatus.EraseStatus();
+              es.pool = e.pool();
+              es.dimms.addAll(e.dimms());
+              es.completed.addAll(new TreeSet<>(e.completed()));
+              r.erases.add(es);
+            });
+    new TreeMap<>(h.owners()).forEach((device, o) -> r.owners.put(device, o.pool()));
+    int known = h.knownBadBlocks().values().stream().mapToInt(Set::size).sum();
+    r.knownBadBlocks = known == 0 ? null : known;
+    long retired = h.retiredPages().values().stream().mapToLong(Long::longValue).sum();
+    r.retiredPages = retired == 0 ? null : retired;
+    return r;
   }
 
   /** The first few malformed objects, each with its attribute and value, for the condition. */

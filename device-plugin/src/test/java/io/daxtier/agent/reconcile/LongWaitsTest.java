@@ -78,6 +78,9 @@ class LongWaitsTest {
     r = b.reconcile(List.of(p), 1L);
     assertThat(r.converged()).isTrue();
     assertThat(n2.calls()).contains("clear-errors dax0.0").noneMatch(c -> c.startsWith("start"));
+    assertThat(r.status().record.lastScrub).containsOnlyKeys("ndbus0");
+    assertThat(r.status().record.scrubsInProgress).isEmpty();
+    assertThat(r.status().record.owners).containsEntry("dax0.0", "p");
     assertThat(r.after().region("region0").orElseThrow().badBlocks()).isEmpty();
     assertThat(b.history().lastScrub()).containsKey("ndbus0");
     assertThat(b.history().scrubs()).isEmpty();
@@ -125,6 +128,15 @@ class LongWaitsTest {
             d ->
                 assertThat(d.phase())
                     .isNotIn(DevicePhase.Failed, DevicePhase.Blocked, DevicePhase.Released));
+    // the status shows the record: the erase, its DIMMs, none done yet
+    assertThat(r.status().record.erases)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.pool).isEqualTo("p");
+              assertThat(e.dimms).contains("nmem2", "nmem3");
+              assertThat(e.completed).isEmpty();
+            });
 
     // a restart while nmem2 is overwritten: looked at, not overwritten again
     clock.advance(Duration.ofSeconds(5));
