@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,13 +25,12 @@ import org.slf4j.LoggerFactory;
  * same path is not issued (also a {@link WriteInProgress}): the caller reads sysfs to learn how it
  * ended. Every other call goes straight to the wrapped kernel on the caller's thread.
  */
-public final class DeadlineKernel implements Kernel, AutoCloseable {
+public final class DeadlineKernel extends ForwardingKernel implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DeadlineKernel.class);
 
   /** The default deadline of a blocking write ({@code --write-deadline}). */
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
 
-  private final Kernel inner;
   private final Duration deadline;
   private final ExecutorService workers;
 
@@ -42,7 +40,7 @@ public final class DeadlineKernel implements Kernel, AutoCloseable {
   private record Pending(String value, Instant since) {}
 
   public DeadlineKernel(Kernel inner, Duration deadline) {
-    this.inner = inner;
+    super(inner);
     this.deadline = deadline;
     AtomicInteger n = new AtomicInteger();
     // One thread per write in flight; at most one write per path is ever in flight, so a hung
@@ -146,41 +144,6 @@ public final class DeadlineKernel implements Kernel, AutoCloseable {
   /** The paths with a write that has not returned (for status and tests). */
   public java.util.Set<String> pending() {
     return java.util.Set.copyOf(pending.keySet());
-  }
-
-  @Override
-  public Optional<String> read(String path) {
-    return inner.read(path);
-  }
-
-  @Override
-  public Optional<byte[]> readBytes(String path) {
-    return inner.readBytes(path);
-  }
-
-  @Override
-  public List<String> list(String dir) {
-    return inner.list(dir);
-  }
-
-  @Override
-  public Optional<String> readlink(String path) {
-    return inner.readlink(path);
-  }
-
-  @Override
-  public boolean exists(String path) {
-    return inner.exists(path);
-  }
-
-  @Override
-  public Optional<byte[]> readAt(String path, long offset, int length) {
-    return inner.readAt(path, offset, length);
-  }
-
-  @Override
-  public boolean loadModule(String name) {
-    return inner.loadModule(name);
   }
 
   /** The wrapped kernel (a simulated kernel's test hooks). */

@@ -1,7 +1,5 @@
 package io.daxtier.agent.kernel;
 
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -10,19 +8,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * would end it, right after a successful write to a path ending in {@code SUFFIX}. Nothing else
  * changes; without the variable the kernel is returned as it is.
  */
-public final class FaultInjection implements Kernel {
+public final class FaultInjection extends ForwardingKernel {
   public static final String ENV = "DAXTIER_FAULT";
 
   /** The exit status of a halted agent (128 + SIGKILL, as a shell reports a killed process). */
   public static final int HALT_STATUS = 137;
 
-  private final Kernel inner;
   private final String suffix;
   private final int nth;
   private final AtomicInteger seen = new AtomicInteger();
 
   private FaultInjection(Kernel inner, String suffix, int nth) {
-    this.inner = inner;
+    super(inner);
     this.suffix = suffix;
     this.nth = nth;
   }
@@ -47,40 +44,5 @@ public final class FaultInjection implements Kernel {
       System.err.flush();
       Runtime.getRuntime().halt(HALT_STATUS);
     }
-  }
-
-  @Override
-  public Optional<String> read(String path) {
-    return inner.read(path);
-  }
-
-  @Override
-  public Optional<byte[]> readBytes(String path) {
-    return inner.readBytes(path);
-  }
-
-  @Override
-  public List<String> list(String dir) {
-    return inner.list(dir);
-  }
-
-  @Override
-  public Optional<String> readlink(String path) {
-    return inner.readlink(path);
-  }
-
-  @Override
-  public boolean exists(String path) {
-    return inner.exists(path);
-  }
-
-  @Override
-  public Optional<byte[]> readAt(String path, long offset, int length) {
-    return inner.readAt(path, offset, length);
-  }
-
-  @Override
-  public boolean loadModule(String name) {
-    return inner.loadModule(name);
   }
 }

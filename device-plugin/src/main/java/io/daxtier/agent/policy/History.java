@@ -164,12 +164,7 @@ public record History(
 
   /** Records an ARS started on a bus and not yet finished; null forgets it. */
   public History withScrubStarted(String bus, Scrub scrub) {
-    Map<String, Scrub> m = new HashMap<>(scrubs);
-    if (scrub == null) {
-      m.remove(bus);
-    } else {
-      m.put(bus, scrub);
-    }
+    Map<String, Scrub> m = with(scrubs, bus, scrub);
     return new History(
         lastScrub,
         retries,
@@ -184,12 +179,7 @@ public record History(
   }
 
   public History withRetry(String device, Retry retry) {
-    Map<String, Retry> m = new HashMap<>(retries);
-    if (retry == null) {
-      m.remove(device);
-    } else {
-      m.put(device, retry);
-    }
+    Map<String, Retry> m = with(retries, device, retry);
     return new History(
         lastScrub,
         m,
@@ -205,12 +195,7 @@ public record History(
 
   /** Records (or replaces) a release's erase; null forgets it. */
   public History withErase(String key, Erase erase) {
-    Map<String, Erase> m = new HashMap<>(erases);
-    if (erase == null) {
-      m.remove(key);
-    } else {
-      m.put(key, erase);
-    }
+    Map<String, Erase> m = with(erases, key, erase);
     return new History(
         lastScrub,
         retries,
@@ -226,12 +211,7 @@ public record History(
 
   /** A DevDax device handed out to pods (advertised) for a pool; null: no longer served. */
   public History withServing(String device, String pool) {
-    Map<String, String> m = new HashMap<>(serving);
-    if (pool == null) {
-      m.remove(device);
-    } else {
-      m.put(device, pool);
-    }
+    Map<String, String> m = with(serving, device, pool);
     return new History(
         lastScrub,
         retries,
@@ -247,12 +227,7 @@ public record History(
 
   /** Records the pool holding a device; null forgets it. */
   public History withOwner(String device, Owner owner) {
-    Map<String, Owner> m = new HashMap<>(owners);
-    if (owner == null) {
-      m.remove(device);
-    } else {
-      m.put(device, owner);
-    }
+    Map<String, Owner> m = with(owners, device, owner);
     return new History(
         lastScrub,
         retries,
@@ -298,5 +273,16 @@ public record History(
     r.put(device, retired);
     return new History(
         lastScrub, retries, erases, knownBadBlocks, u, r, serving, owners, cautious, scrubs);
+  }
+
+  /** A copy of {@code map} with {@code key} set to {@code value}, or removed when it is null. */
+  private static <V> Map<String, V> with(Map<String, V> map, String key, V value) {
+    Map<String, V> m = new HashMap<>(map);
+    if (value == null) {
+      m.remove(key);
+    } else {
+      m.put(key, value);
+    }
+    return m;
   }
 }

@@ -2,6 +2,7 @@ package io.daxtier.agent.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.daxtier.agent.kernel.ForwardingKernel;
 import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.kernel.KernelPaths;
 import io.daxtier.agent.kernel.sim.SimulatedKernel;
@@ -13,7 +14,6 @@ import io.daxtier.agent.reconcile.RestartSafetyTest.Crasher;
 import io.daxtier.agent.reconcile.RestartSafetyTest.Died;
 import io.daxtier.agent.reconcile.RestartSafetyTest.ForwardingNdctl;
 import io.daxtier.agent.record.NodeRecord;
-import io.daxtier.agent.testing.ForwardingKernel;
 import io.daxtier.agent.testing.MutableClock;
 import io.daxtier.agent.testing.Nodes;
 import io.daxtier.agent.testing.Pools;

@@ -2,13 +2,13 @@ package io.daxtier.agent.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.daxtier.agent.kernel.ForwardingKernel;
 import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.kernel.sim.SimulatedKernel;
 import io.daxtier.agent.ndctl.Ndctl;
 import io.daxtier.agent.ndctl.SimulatedNdctl;
 import io.daxtier.agent.ndctl.UnavailableNdctl;
 import io.daxtier.agent.record.NodeRecord;
-import io.daxtier.agent.testing.ForwardingKernel;
 import io.daxtier.agent.testing.MutableClock;
 import io.daxtier.agent.testing.Nodes;
 import io.daxtier.agent.testing.Pools;

@@ -1,5 +1,6 @@
 package io.daxtier.agent.testing;
 
+import io.daxtier.agent.kernel.ForwardingKernel;
 import io.daxtier.agent.kernel.Kernel;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,12 +1,14 @@
-package io.daxtier.agent.testing;
+package io.daxtier.agent.kernel;
 
-import io.daxtier.agent.kernel.Kernel;
 import java.util.List;
 import java.util.Optional;
 
-/** A kernel that passes every call on; tests override what they change (udev, faults). */
+/**
+ * A kernel that passes every call on; decorators (fault injection, write deadlines) and tests
+ * override what they change.
+ */
 public class ForwardingKernel implements Kernel {
-  private final Kernel inner;
+  protected final Kernel inner;
 
   public ForwardingKernel(Kernel inner) {
     this.inner = inner;
