@@ -17,6 +17,7 @@ import io.daxtier.agent.plan.DevicePlan;
 import io.daxtier.agent.plan.Plan;
 import io.daxtier.agent.plan.Step;
 import io.daxtier.agent.policy.History;
+import io.daxtier.agent.policy.Reason;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,12 +59,6 @@ public final class Executor {
 
   /** What this pass learnt about a bus's running ARS (its devices all wait on the same one). */
   private final Map<String, StepFailure> scrubWaits = new HashMap<>();
-
-  /**
-   * DIMMs whose overwrite this agent issued or saw running, and since when: a later pass marks them
-   * completed once {@code security} has left {@code overwrite}.
-   */
-  private final Map<String, Instant> overwriting = new HashMap<>();
 
   public Executor(Kernel kernel, Ndctl ndctl, Duration scrubTimeout) {
     this(kernel, ndctl, scrubTimeout, Duration.ofHours(12));
@@ -131,43 +126,50 @@ public final class Executor {
         }
       } catch (StepFailure f) {
         outcome = f.outcome();
-        LOG.warn("{}: {} ({})", d.name(), outcome.reason(), f.outcome());
+        LOG.warn("{}: {}", d.name(), outcome.describe());
       } catch (WriteInProgress e) {
         // a write past its deadline goes on in the kernel: the next pass reads how it ended
-        outcome = new Outcome.Retry("WriteInProgress", e.getMessage());
+        outcome = new Outcome.Stopped(Reason.WriteInProgress, e.getMessage());
         LOG.warn("{}: {}", d.name(), e.getMessage());
       } catch (KernelException e) {
-        outcome = new Outcome.Failed("KernelRefused", e.getMessage());
+        outcome = new Outcome.Stopped(Reason.KernelRefused, e.getMessage());
         LOG.warn("{}: {}", d.name(), e.getMessage());
       }
       outcomes.add(new DeviceOutcome(d.name(), dp.pool(), outcome, notes));
     }
-    List<String> node = new ArrayList<>();
+    List<NodeOutcome> node = new ArrayList<>();
     for (Step s : plan.node()) {
-      if (s instanceof Step.ResumeErase r) {
-        try {
-          runErase(r.release());
-          node.add("erase of " + r.release() + " resumed and finished");
-        } catch (StepFailure f) {
-          node.add(f.outcome().reason() + ": erase of " + r.release() + ": " + message(f));
-        } catch (KernelException e) {
-          node.add("EraseFailed: erase of " + r.release() + ": " + e.getMessage());
-        }
-      } else if (s instanceof Step.EndErase e) {
-        enableRegions(e.regions());
-        node.add("erase of " + e.release() + " ended");
-      } else if (s instanceof Step.EnableDemotion) {
-        try {
-          if (!"true".equals(kernel.readTrimmed(KernelPaths.DEMOTION).orElse(""))) {
-            kernel.write(KernelPaths.DEMOTION, "true");
-          }
-          node.add("demotion enabled");
-        } catch (KernelException e) {
-          node.add("DemotionFailed: " + e.getMessage());
-        }
-      }
+      node.add(runNode(s));
     }
     return new ExecutionReport(outcomes, scrubbed, erased, node);
+  }
+
+  private NodeOutcome runNode(Step s) {
+    try {
+      if (s instanceof Step.ResumeErase r) {
+        runErase(r.release());
+        return new NodeOutcome(s, new Outcome.Done(), "erase of " + r.release() + " finished");
+      } else if (s instanceof Step.EndErase e) {
+        enableRegions(e.regions());
+        return new NodeOutcome(s, new Outcome.Done(), "erase of " + e.release() + " ended");
+      } else if (s instanceof Step.EnableDemotion) {
+        if (!"true".equals(kernel.readTrimmed(KernelPaths.DEMOTION).orElse(""))) {
+          kernel.write(KernelPaths.DEMOTION, "true");
+        }
+        return new NodeOutcome(s, new Outcome.Done(), "demotion enabled");
+      }
+      return new NodeOutcome(s, new Outcome.Done(), "nothing to do");
+    } catch (StepFailure f) {
+      LOG.warn("{}: {}", s.describe(), f.outcome().describe());
+      return new NodeOutcome(s, f.outcome(), message(f));
+    } catch (WriteInProgress e) {
+      return new NodeOutcome(
+          s, new Outcome.Stopped(Reason.WriteInProgress, e.getMessage()), e.getMessage());
+    } catch (KernelException e) {
+      Reason why = s instanceof Step.EnableDemotion ? Reason.DemotionFailed : Reason.EraseFailed;
+      LOG.warn("{}: {}", s.describe(), e.getMessage());
+      return new NodeOutcome(s, new Outcome.Stopped(why, e.getMessage()), e.getMessage());
+    }
   }
 
   /** "ndctl COMMAND failed", or why no ndctl command runs at all. */
@@ -222,7 +224,7 @@ public final class Executor {
     }
     // None recorded, or the recorded one neither runs nor finished (a reboot reset the bus).
     if (!running && !ndctl.startScrub(bus)) {
-      throw new StepFailure(new Outcome.Failed("ScrubFailed", ndctlFailed("start-scrub " + bus)));
+      throw new StepFailure(Reason.ScrubFailed, ndctlFailed("start-scrub " + bus));
     }
     recordScrub(bus, new History.Scrub(journal.now(), count));
   }
@@ -248,7 +250,7 @@ public final class Executor {
     }
     StepFailure f;
     if (ndctl.unavailable().isPresent()) {
-      f = new StepFailure(new Outcome.Failed("ScrubFailed", ndctlFailed("wait-scrub " + bus)));
+      f = new StepFailure(Reason.ScrubFailed, ndctlFailed("wait-scrub " + bus));
     } else {
       Instant now = journal.now();
       Optional<History.Scrub> pending = journal.scrub(bus);
@@ -260,19 +262,16 @@ public final class Executor {
       if (Duration.between(since, now).compareTo(scrubTimeout) > 0) {
         f =
             new StepFailure(
-                new Outcome.Failed(
-                    "ScrubTimeout",
-                    "ARS on "
-                        + bus
-                        + " running since "
-                        + since
-                        + " has not finished within the scrub timeout ("
-                        + scrubTimeout.toMinutes()
-                        + " min)"));
+                Reason.ScrubTimeout,
+                "ARS on "
+                    + bus
+                    + " running since "
+                    + since
+                    + " has not finished within the scrub timeout ("
+                    + scrubTimeout.toMinutes()
+                    + " min)");
       } else {
-        f =
-            new StepFailure(
-                new Outcome.Retry("ScrubInProgress", "ARS on " + bus + " running since " + since));
+        f = new StepFailure(Reason.ScrubInProgress, "ARS on " + bus + " running since " + since);
       }
     }
     scrubWaits.put(bus, f);
@@ -284,9 +283,8 @@ public final class Executor {
       journal.putScrub(bus, scrub);
     } catch (IOException x) {
       throw new StepFailure(
-          new Outcome.Failed(
-              "RecordWriteFailed",
-              "the node record cannot be written (" + x.getMessage() + "): ARS on " + bus));
+          Reason.RecordWriteFailed,
+          "the node record cannot be written (" + x.getMessage() + "): ARS on " + bus);
     }
   }
 
@@ -326,16 +324,15 @@ public final class Executor {
                 .toList();
     if (bad.size() > max) {
       throw new StepFailure(
-          new Outcome.Blocked(
-              "BadBlocks",
-              bad.size()
-                  + " bad-block ranges in "
-                  + d.name()
-                  + " after the scrub (max "
-                  + max
-                  + "): "
-                  + bad.stream().limit(8).map(AddressRange::toString).collect(joining(", "))
-                  + (bad.size() > 8 ? ", ..." : "")));
+          Reason.BadBlocks,
+          bad.size()
+              + " bad-block ranges in "
+              + d.name()
+              + " after the scrub (max "
+              + max
+              + "): "
+              + bad.stream().limit(8).map(AddressRange::toString).collect(joining(", "))
+              + (bad.size() > 8 ? ", ..." : ""));
     }
   }
 
@@ -352,8 +349,8 @@ public final class Executor {
     try {
       KmemConversion.prepare(kernel, d, steps, hotplug, manageHotplug).run(notes);
     } catch (StepFailure f) {
-      if (!(f.outcome() instanceof Outcome.Failed refused)
-          || !refused.reason().equals(KmemConversion.REFUSED)) {
+      if (!(f.outcome() instanceof Outcome.Stopped refused)
+          || refused.reason() != Reason.KmemRefused) {
         throw f;
       }
       String restored;
@@ -364,12 +361,12 @@ public final class Executor {
       } catch (StepFailure e) {
         restored =
             "could not put it back on device_dax: "
-                + (e.outcome() instanceof Outcome.Failed x ? x.message() : e.outcome().reason());
+                + (e.outcome() instanceof Outcome.Stopped x ? x.message() : e.outcome().describe());
       } catch (KernelException e) {
         restored = "could not put it back on device_dax: " + e.getMessage();
       }
       throw new StepFailure(
-          new Outcome.Failed(refused.reason(), refused.message() + "; " + restored));
+          new Outcome.Stopped(refused.reason(), refused.message() + "; " + restored));
     }
   }
 
@@ -407,9 +404,8 @@ public final class Executor {
           }
         }
         throw new StepFailure(
-            new Outcome.Retry(
-                "OfflineBusy",
-                "memory" + b + " of " + d.name() + ": offline refused (" + e.errno() + ")"));
+            Reason.OfflineBusy,
+            "memory" + b + " of " + d.name() + ": offline refused (" + e.errno() + ")");
       }
     }
   }
@@ -420,14 +416,12 @@ public final class Executor {
       if (!online.isEmpty()) {
         // Unbinding with blocks online leaks the range until reboot (real-kernel-notes (4b)).
         throw new StepFailure(
-            new Outcome.Failed(
-                "BlocksOnline", "refusing to unbind kmem: memory" + online + " still online"));
+            Reason.BlocksOnline, "refusing to unbind kmem: memory" + online + " still online");
       }
       kernel.write(KernelPaths.driver(KernelPaths.KMEM, "unbind"), d.name());
       if (!blocks(d).isEmpty()) {
         throw new StepFailure(
-            new Outcome.Failed(
-                "RangeLeaked", d.name() + ": memory blocks remain after kmem unbind"));
+            Reason.RangeLeaked, d.name() + ": memory blocks remain after kmem unbind");
       }
     }
     if (driver(d) == null) {
@@ -448,7 +442,7 @@ public final class Executor {
       return;
     }
     if (drv != null) {
-      throw new StepFailure(new Outcome.Failed("BoundElsewhere", d.name() + " is bound to " + drv));
+      throw new StepFailure(Reason.BoundElsewhere, d.name() + " is bound to " + drv);
     }
     try {
       kernel.write(KernelPaths.driver(KernelPaths.DEVICE_DAX, "bind"), d.name());
@@ -456,12 +450,11 @@ public final class Executor {
       if (e.errno() == Errno.ENODEV) {
         kernel.write(KernelPaths.driver(KernelPaths.DEVICE_DAX, "new_id"), d.name());
       } else if (e.errno() != Errno.EBUSY || !KernelPaths.DEVICE_DAX.equals(driver(d))) {
-        throw new StepFailure(new Outcome.Failed("DevDaxBindFailed", e.getMessage()));
+        throw new StepFailure(Reason.DevDaxBindFailed, e.getMessage());
       }
     }
     if (!KernelPaths.DEVICE_DAX.equals(driver(d))) {
-      throw new StepFailure(
-          new Outcome.Failed("DevDaxBindFailed", d.name() + ": not bound to device_dax"));
+      throw new StepFailure(Reason.DevDaxBindFailed, d.name() + ": not bound to device_dax");
     }
   }
 
@@ -491,10 +484,8 @@ public final class Executor {
     for (DaxDevice other : current.devices()) {
       if (regions.contains(other.region()) && KernelPaths.KMEM.equals(driver(other))) {
         throw new StepFailure(
-            new Outcome.Retry(
-                "EraseWaiting",
-                other.name()
-                    + " on the same DIMMs is still system-ram: not erasing in use memory"));
+            Reason.EraseWaiting,
+            other.name() + " on the same DIMMs is still system-ram: not erasing in use memory");
       }
       // Disabling the region would take the device away before its kmem id is removed (an
       // earlier agent died between kmem's unbind and remove_id): the id would stay behind.
@@ -502,9 +493,8 @@ public final class Executor {
           && !other.name().equals(d.name())
           && kmemPending.contains(other.name())) {
         throw new StepFailure(
-            new Outcome.Retry(
-                "EraseWaiting",
-                other.name() + " on the same DIMMs is not yet off kmem: not erasing yet"));
+            Reason.EraseWaiting,
+            other.name() + " on the same DIMMs is not yet off kmem: not erasing yet");
       }
     }
     for (String region : regions) {
@@ -517,18 +507,17 @@ public final class Executor {
         String mode = kernel.readTrimmed(dir + "/" + ns + "/mode").orElse("raw");
         if (!mode.equals("dax") && !mode.equals("devdax")) {
           throw new StepFailure(
-              new Outcome.Blocked(
-                  "EraseUnsafe",
-                  ns
-                      + " ("
-                      + mode
-                      + ") in "
-                      + region
-                      + " shares the DIMMs "
-                      + dimms
-                      + " of "
-                      + d.name()
-                      + ": not erasing memory that is not the pool's"));
+              Reason.EraseUnsafe,
+              ns
+                  + " ("
+                  + mode
+                  + ") in "
+                  + region
+                  + " shares the DIMMs "
+                  + dimms
+                  + " of "
+                  + d.name()
+                  + ": not erasing memory that is not the pool's");
         }
       }
     }
@@ -537,15 +526,8 @@ public final class Executor {
             .map(e -> e.including(dimms, regions))
             .orElseGet(
                 () ->
-                    new History.Erase(
-                        s.pool(),
-                        s.uid(),
-                        s.generation(),
-                        dimms,
-                        regions,
-                        Set.of(),
-                        Set.of(),
-                        journal.now()));
+                    History.Erase.intent(
+                        s.pool(), s.uid(), s.generation(), dimms, regions, journal.now()));
     record(key, intent);
     runErase(key);
     if (journal.get(key).map(e -> e.erased(dimms)).orElse(false)) {
@@ -561,57 +543,54 @@ public final class Executor {
     History.Erase e =
         journal
             .get(key)
-            .orElseThrow(
-                () -> new StepFailure(new Outcome.Failed("EraseFailed", key + ": no intent")));
+            .orElseThrow(() -> new StepFailure(Reason.EraseFailed, key + ": no intent"));
     boolean inProgress = false;
     try {
       if (!e.done()) {
         for (String region : e.regions()) {
           if (enabled(region) && !ndctl.disableRegion(region)) {
             if (ndctl.unavailable().isPresent()) {
-              throw new StepFailure(
-                  new Outcome.Failed("EraseFailed", ndctlFailed("disable-region " + region)));
+              throw new StepFailure(Reason.EraseFailed, ndctlFailed("disable-region " + region));
             }
             throw new StepFailure(
-                new Outcome.Retry(
-                    "EraseWaiting", "ndctl disable-region " + region + " failed (in use?)"));
+                Reason.EraseWaiting, "ndctl disable-region " + region + " failed (in use?)");
           }
         }
         for (String dimm : e.dimms()) {
           if (e.completed().contains(dimm)) {
             continue;
           }
-          // An overwrite an earlier agent started and that still runs (or whose state is not
-          // readable yet) is looked at, not restarted. One issued but no longer running cannot be
-          // told from one never started: it runs again.
-          if (!overwriting.containsKey(dimm)
-              && e.issued().contains(dimm)
-              && overwriteRunning(dimm)) {
-            overwriting.put(dimm, journal.now());
+          Instant since = e.started().get(dimm);
+          if (since == null && e.issued().contains(dimm) && overwriteRunning(dimm)) {
+            // Asked for by an earlier agent that died before it saw the kernel take it: it runs.
+            since = journal.now();
+            e = e.withStarted(dimm, since);
+            record(key, e);
           }
-          if (!overwriting.containsKey(dimm)) {
+          if (since == null) {
+            // Never issued, or issued and never seen running (the agent died inside the ndctl
+            // call, or the call failed): the only case that cannot be told apart, so it runs.
             e = e.withIssued(dimm);
             record(key, e);
             if (!ndctl.overwrite(dimm)) {
               throw new StepFailure(
-                  new Outcome.Failed(
-                      "EraseFailed", ndctlFailed("sanitize-dimm --overwrite " + dimm)));
+                  Reason.EraseFailed, ndctlFailed("sanitize-dimm --overwrite " + dimm));
             }
-            overwriting.put(dimm, journal.now());
+            since = journal.now();
+            e = e.withStarted(dimm, since);
+            record(key, e);
           }
-          if (!overwriteFinished(dimm)) {
+          if (!overwriteFinished(dimm, since)) {
             inProgress = true;
             throw new StepFailure(
-                new Outcome.Retry(
-                    "EraseInProgress",
-                    dimm
-                        + ": overwrite running since "
-                        + overwriting.get(dimm)
-                        + " (regions "
-                        + e.regions()
-                        + " stay disabled)"));
+                Reason.EraseInProgress,
+                dimm
+                    + ": overwrite running since "
+                    + since
+                    + " (regions "
+                    + e.regions()
+                    + " stay disabled)");
           }
-          overwriting.remove(dimm);
           e = e.withCompleted(dimm);
           record(key, e);
         }
@@ -629,9 +608,8 @@ public final class Executor {
       journal.put(key, e);
     } catch (IOException x) {
       throw new StepFailure(
-          new Outcome.Failed(
-              "RecordWriteFailed",
-              "the node record cannot be written (" + x.getMessage() + "): not erasing"));
+          Reason.RecordWriteFailed,
+          "the node record cannot be written (" + x.getMessage() + "): not erasing");
     }
   }
 
@@ -658,30 +636,23 @@ public final class Executor {
 
   private static String message(StepFailure f) {
     Outcome o = f.outcome();
-    return o instanceof Outcome.Failed x
-        ? x.message()
-        : o instanceof Outcome.Retry r
-            ? r.message()
-            : o instanceof Outcome.Blocked b ? b.message() : o.reason();
+    return o instanceof Outcome.Stopped x ? x.message() : o.describe();
   }
 
   /**
    * Whether a DIMM's overwrite is done: {@code security} reads {@code overwrite} while it runs, and
    * for a few seconds the kernel answers ENOTTY (no state flag set); both mean "not yet". One not
-   * done within the overwrite timeout (counted from when this agent issued it or first saw it
-   * running) fails the erase.
+   * done within the overwrite timeout (counted from when the record says it started, so a restart
+   * does not reset it) fails the erase; a later pass looks again and fails it again until it ends.
    */
-  private boolean overwriteFinished(String dimm) throws StepFailure {
+  private boolean overwriteFinished(String dimm, Instant since) throws StepFailure {
     if (!overwriteRunning(dimm)) {
       return true;
     }
-    Instant since = overwriting.get(dimm);
     if (Duration.between(since, journal.now()).compareTo(overwriteTimeout) > 0) {
-      overwriting.remove(dimm);
       throw new StepFailure(
-          new Outcome.Failed(
-              "EraseFailed",
-              dimm + ": overwrite not finished after " + overwriteTimeout.toMinutes() + " min"));
+          Reason.EraseFailed,
+          dimm + ": overwrite not finished after " + overwriteTimeout.toMinutes() + " min");
     }
     return false;
   }

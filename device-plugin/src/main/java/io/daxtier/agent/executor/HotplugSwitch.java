@@ -4,6 +4,7 @@ import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.kernel.KernelException;
 import io.daxtier.agent.kernel.KernelPaths;
 import io.daxtier.agent.model.AutoOnline;
+import io.daxtier.agent.policy.Reason;
 import io.daxtier.agent.record.NodeRecord;
 import java.io.IOException;
 import java.time.Clock;
@@ -46,15 +47,14 @@ public final class HotplugSwitch {
               previous, AutoOnline.OFFLINE, device, clock.instant().toString()));
     } catch (IOException e) {
       throw new StepFailure(
-          new Outcome.Failed(
-              "StateNotDurable",
-              "cannot record auto_online_blocks="
-                  + previous
-                  + " before switching it for "
-                  + device
-                  + " ("
-                  + e.getMessage()
-                  + "): nothing changed; check --state-dir"));
+          Reason.StateNotDurable,
+          "cannot record auto_online_blocks="
+              + previous
+              + " before switching it for "
+              + device
+              + " ("
+              + e.getMessage()
+              + "): nothing changed; check --state-dir");
     }
     kernel.write(KernelPaths.AUTO_ONLINE, AutoOnline.OFFLINE);
   }

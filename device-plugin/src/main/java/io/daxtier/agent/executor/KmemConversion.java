@@ -6,6 +6,7 @@ import io.daxtier.agent.kernel.KernelException;
 import io.daxtier.agent.kernel.KernelPaths;
 import io.daxtier.agent.model.DaxDevice;
 import io.daxtier.agent.plan.Step;
+import io.daxtier.agent.policy.Reason;
 import io.daxtier.api.v1alpha1.Zone;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,9 +38,8 @@ import java.util.List;
  */
 final class KmemConversion {
   /** The reason when kmem does not take the device. */
-  static final String REFUSED = "KmemRefused";
-
   private static final String UNBIND = KernelPaths.driver(KernelPaths.DEVICE_DAX, "unbind");
+
   private static final String NEW_ID = KernelPaths.driver(KernelPaths.KMEM, "new_id");
   private static final String BIND = KernelPaths.driver(KernelPaths.KMEM, "bind");
 
@@ -119,12 +119,12 @@ final class KmemConversion {
     boolean unbind = wantUnbind && KernelPaths.DEVICE_DAX.equals(drv);
     boolean bind = wantBind && !KernelPaths.KMEM.equals(drv);
     if (bind && drv != null && !unbind) {
-      throw new StepFailure(new Outcome.Failed("BoundElsewhere", d.name() + " is bound to " + drv));
+      throw new StepFailure(Reason.BoundElsewhere, d.name() + " is bound to " + drv);
     }
     if (bind
         && !kernel.exists(KernelPaths.DAX_DRIVERS + "/" + KernelPaths.KMEM)
         && !kernel.loadModule(KernelPaths.KMEM)) {
-      throw new StepFailure(new Outcome.Failed("KmemMissing", "kmem driver not available"));
+      throw new StepFailure(Reason.KmemMissing, "kmem driver not available");
     }
     if (online == null) {
       return new KmemConversion(
@@ -135,9 +135,8 @@ final class KmemConversion {
     if (blocks.length == 0) {
       // kmem rejects a device without a whole block ("without any memory after alignment").
       throw new StepFailure(
-          new Outcome.Failed(
-              "NoMemoryBlocks",
-              d.name() + " holds no whole memory block (block_size_bytes " + bs + ")"));
+          Reason.NoMemoryBlocks,
+          d.name() + " holds no whole memory block (block_size_bytes " + bs + ")");
     }
     boolean statesAfterBind = false;
     String switchFrom = null;
@@ -298,19 +297,14 @@ final class KmemConversion {
         "memory" + block + " was onlined into " + zones + " by the kernel or a udev rule";
     if (!DeviceSysfs.unused(kernel, node)) {
       throw new StepFailure(
-          new Outcome.Blocked(
-              "AutoOnlineZone",
-              where
-                  + "; node"
-                  + node
-                  + "'s memory is in use, so it is left as it is (not forced)"));
+          Reason.AutoOnlineZone,
+          where + "; node" + node + "'s memory is in use, so it is left as it is (not forced)");
     }
     try {
       kernel.write(KernelPaths.block(block) + "/state", "offline");
     } catch (KernelException e) {
       throw new StepFailure(
-          new Outcome.Blocked(
-              "AutoOnlineZone", where + "; the kernel refused to offline it: " + e.errno()));
+          Reason.AutoOnlineZone, where + "; the kernel refused to offline it: " + e.errno());
     }
     kernel.write(
         KernelPaths.block(block) + "/state",
@@ -320,7 +314,8 @@ final class KmemConversion {
 
   /**
    * Makes sure kmem is bound ({@code kmem/bind} when new_id did not attach; new_id ignores a failed
-   * probe, bind returns its error); else fails with {@link #REFUSED} and the kernel's answer.
+   * probe, bind returns its error); else fails with {@link Reason#KmemRefused} and the kernel's
+   * answer.
    */
   private void attachKmem() throws StepFailure {
     if (KernelPaths.KMEM.equals(DeviceSysfs.driver(kernel, d))) {
@@ -337,8 +332,8 @@ final class KmemConversion {
     String drv = DeviceSysfs.driver(kernel, d);
     if (!KernelPaths.KMEM.equals(drv)) {
       throw new StepFailure(
-          new Outcome.Failed(
-              REFUSED,
+          new Outcome.Stopped(
+              Reason.KmemRefused,
               "the kernel's kmem driver refused "
                   + d.name()
                   + " (target_node "
@@ -353,9 +348,8 @@ final class KmemConversion {
     List<Long> listed = DeviceSysfs.scanBlocks(kernel, d);
     if (listed.isEmpty()) {
       throw new StepFailure(
-          new Outcome.Failed(
-              "NoMemoryBlocks",
-              d.name() + ": kmem created no memory blocks in node" + online.targetNode()));
+          Reason.NoMemoryBlocks,
+          d.name() + ": kmem created no memory blocks in node" + online.targetNode());
     }
     long[] out = new long[listed.size()];
     int n = 0;
@@ -379,29 +373,26 @@ final class KmemConversion {
       String zones = kernel.readTrimmed(KernelPaths.block(b) + "/valid_zones").orElse("");
       if (!zones.startsWith(zone.name())) {
         throw new StepFailure(
-            new Outcome.Failed(
-                "ZoneRace", "memory" + b + " onlined into " + zones + ", not " + zone));
+            Reason.ZoneRace, "memory" + b + " onlined into " + zones + ", not " + zone);
       }
     }
     int node = online.targetNode();
     long grew = DeviceSysfs.memTotal(kernel, node) - memBefore;
     if (grew < onlined.size() * blockSize) {
       throw new StepFailure(
-          new Outcome.Failed(
-              "MemoryDidNotGrow",
-              "node"
-                  + node
-                  + " MemTotal grew by "
-                  + grew
-                  + " bytes, expected "
-                  + onlined.size() * blockSize));
+          Reason.MemoryDidNotGrow,
+          "node"
+              + node
+              + " MemTotal grew by "
+              + grew
+              + " bytes, expected "
+              + onlined.size() * blockSize);
     }
     if (!poisoned.isEmpty()) {
       notes.add("HwPoisonedBlocks: " + poisoned);
       throw new StepFailure(
-          new Outcome.Failed(
-              "HwPoisonedBlocks",
-              "the kernel refused to online memory" + poisoned + " (EHWPOISON)"));
+          Reason.HwPoisonedBlocks,
+          "the kernel refused to online memory" + poisoned + " (EHWPOISON)");
     }
   }
 }

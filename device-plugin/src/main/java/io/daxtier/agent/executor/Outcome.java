@@ -1,24 +1,21 @@
 package io.daxtier.agent.executor;
 
-/** How a device's steps ended. */
+import io.daxtier.agent.policy.Reason;
+
+/** How a device's (or a node step's) steps ended. */
 public sealed interface Outcome {
 
-  String reason();
-
   /** Every step done (or already done). */
-  record Done() implements Outcome {
-    @Override
-    public String reason() {
-      return "Done";
-    }
+  record Done() implements Outcome {}
+
+  /**
+   * Stopped short: blocked by a gate re-checked during execution, refused for now, still running,
+   * or failed — the reason's kind says which, and what happens next.
+   */
+  record Stopped(Reason reason, String message) implements Outcome {}
+
+  /** The reason's name, or "Done". */
+  default String describe() {
+    return this instanceof Stopped s ? s.reason().name() + ": " + s.message() : "Done";
   }
-
-  /** A step failed; the kernel said why. */
-  record Failed(String reason, String message) implements Outcome {}
-
-  /** A gate re-checked during execution blocked the device (e.g. bad blocks after clearing). */
-  record Blocked(String reason, String message) implements Outcome {}
-
-  /** Refused for now (EBUSY, ARS running): retried later with backoff, never forced. */
-  record Retry(String reason, String message) implements Outcome {}
 }

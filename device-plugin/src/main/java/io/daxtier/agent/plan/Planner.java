@@ -8,7 +8,7 @@ import io.daxtier.agent.model.Region;
 import io.daxtier.agent.policy.Decision;
 import io.daxtier.agent.policy.DeviceDecision;
 import io.daxtier.agent.policy.History;
-import io.daxtier.agent.policy.Rule;
+import io.daxtier.agent.policy.Reason;
 import io.daxtier.api.v1alpha1.DaxBusModel;
 import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.NodePool;
@@ -84,8 +84,8 @@ public final class Planner {
         }
         demotion |= wantsDemotion(pools, dd.pool());
       } else if (dd.decision() instanceof Decision.Block b
-          && b.rule() != Rule.Conflict
-          && b.rule() != Rule.InvalidSpec
+          && b.rule() != Reason.Conflict
+          && b.rule() != Reason.InvalidSpec
           && dd.pool() != null
           && d.mode() == DeviceMode.UNBOUND
           && inv.platform().busModel() == DaxBusModel.Bus) {

@@ -44,16 +44,30 @@ public sealed interface Decision
     }
   }
 
-  /** A rule forbids converting: which rule and what was found. */
-  record Block(Rule rule, String found) implements Decision {
+  /** A rule forbids converting: which rule (a reason of kind BLOCKED) and what was found. */
+  record Block(Reason rule, String found) implements Decision {
+    public Block {
+      if (rule.kind() != Reason.Kind.BLOCKED) {
+        throw new IllegalArgumentException(rule + " is not a rule");
+      }
+    }
+
     @Override
     public String reason() {
       return rule.name();
     }
   }
 
-  /** Nothing to do yet: an ARS is running or a refused offline is backing off. */
-  record Wait(String reason, String message, Instant until) implements Decision {}
+  /**
+   * Nothing to do yet: a long step runs or a refused step is backing off, until {@code until};
+   * {@code releasing}: its pool is releasing it (the direction shown while it waits).
+   */
+  record Wait(Reason why, String message, Instant until, boolean releasing) implements Decision {
+    @Override
+    public String reason() {
+      return why.name();
+    }
+  }
 
   /** The pool releases the device: keep it, offline it, or offline and erase it. */
   record Release(ReleaseAction action, boolean erased) implements Decision {

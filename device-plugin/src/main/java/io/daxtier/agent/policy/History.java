@@ -56,12 +56,15 @@ public record History(
   }
 
   /** A refused operation and when to try again. */
-  public record Retry(String reason, String message, int attempts, Instant notBefore) {}
+  public record Retry(Reason reason, String message, int attempts, Instant notBefore) {}
 
   /**
    * The erase of one release (a pool leaving the node with {@code release.action: Erase}): the
    * DIMMs to overwrite and the regions on them, recorded before the first region is disabled;
-   * {@code issued} before each overwrite starts, {@code completed} right after it finished.
+   * {@code issued} before each overwrite is asked for, {@code started} (and since when) once the
+   * kernel took it (the DIMM's {@code security} reads {@code overwrite}), {@code completed} right
+   * after it finished. An overwrite started and no longer running has finished, whoever looks: only
+   * one issued and never seen started (an agent that died inside the ndctl call) runs again.
    */
   public record Erase(
       String pool,
@@ -70,13 +73,26 @@ public record History(
       List<String> dimms,
       List<String> regions,
       Set<String> issued,
+      Map<String, Instant> started,
       Set<String> completed,
       Instant since) {
     public Erase {
       dimms = List.copyOf(dimms);
       regions = List.copyOf(regions);
       issued = Set.copyOf(issued);
+      started = Map.copyOf(started);
       completed = Set.copyOf(completed);
+    }
+
+    /** A new erase: nothing issued yet. */
+    public static Erase intent(
+        String pool,
+        String uid,
+        Long generation,
+        List<String> dimms,
+        List<String> regions,
+        Instant since) {
+      return new Erase(pool, uid, generation, dimms, regions, Set.of(), Map.of(), Set.of(), since);
     }
 
     /** Whether every DIMM of the release has been overwritten. */
@@ -98,6 +114,7 @@ public record History(
           union(dimms, moreDimms),
           union(regions, moreRegions),
           issued,
+          started,
           completed,
           since);
     }
@@ -105,13 +122,20 @@ public record History(
     public Erase withIssued(String dimm) {
       Set<String> s = new LinkedHashSet<>(issued);
       s.add(dimm);
-      return new Erase(pool, uid, generation, dimms, regions, s, completed, since);
+      return new Erase(pool, uid, generation, dimms, regions, s, started, completed, since);
+    }
+
+    /** The kernel took the DIMM's overwrite (seen running) at {@code at}. */
+    public Erase withStarted(String dimm, Instant at) {
+      Map<String, Instant> m = new java.util.TreeMap<>(started);
+      m.put(dimm, at);
+      return new Erase(pool, uid, generation, dimms, regions, issued, m, completed, since);
     }
 
     public Erase withCompleted(String dimm) {
       Set<String> s = new LinkedHashSet<>(completed);
       s.add(dimm);
-      return new Erase(pool, uid, generation, dimms, regions, issued, s, since);
+      return new Erase(pool, uid, generation, dimms, regions, issued, started, s, since);
     }
 
     private static List<String> union(List<String> a, List<String> b) {

@@ -61,7 +61,7 @@ public final class PoolPolicy {
         if (!o.owns()) {
           out.add(
               new DeviceDecision(
-                  d.name(), o.pool().name(), new Decision.Block(Rule.Conflict, o.message())));
+                  d.name(), o.pool().name(), new Decision.Block(Reason.Conflict, o.message())));
         }
       }
     }
@@ -112,11 +112,12 @@ public final class PoolPolicy {
     // the rules reaches the agent unchecked: out of bounds, nothing is written for the pool.
     List<String> invalid = PoolSpecLimits.check(spec);
     if (!invalid.isEmpty()) {
-      return new Decision.Block(Rule.InvalidSpec, invalidMessage(pool.name, invalid));
+      return new Decision.Block(Reason.InvalidSpec, invalidMessage(pool.name, invalid));
     }
     History.Retry retry = history.retries().get(d.name());
     if (retry != null && retry.notBefore().isAfter(now)) {
-      return new Decision.Wait(retry.reason(), retry.message(), retry.notBefore());
+      return new Decision.Wait(
+          retry.reason(), retry.message(), retry.notBefore(), pool.state == NodePoolState.Release);
     }
     if (pool.state == NodePoolState.Release) {
       return release(inv, d, pool, history);
@@ -137,7 +138,7 @@ public final class PoolPolicy {
         // The CRD's validation demands the confirmation, but a pool file or an API server
         // without that rule reaches the agent unchecked: an erase is never implied.
         return new Decision.Block(
-            Rule.EraseUnsafe,
+            Reason.EraseUnsafe,
             "release.action Erase overwrites the DIMMs of "
                 + d.name()
                 + ": set spec.release.confirmErase: true to confirm; nothing erased");
@@ -151,15 +152,15 @@ public final class PoolPolicy {
       for (Dimm dimm : inv.dimmsOf(d)) {
         if (dimm.frozen()) {
           return new Decision.Block(
-              Rule.DimmFrozen, dimm.name() + ": security frozen, cannot erase until reboot");
+              Reason.DimmFrozen, dimm.name() + ": security frozen, cannot erase until reboot");
         }
         if (dimm.security() == null) {
           return new Decision.Block(
-              Rule.EraseUnsafe, dimm.name() + ": no security support, cannot erase");
+              Reason.EraseUnsafe, dimm.name() + ": no security support, cannot erase");
         }
         if ("locked".equals(dimm.security())) {
           return new Decision.Block(
-              Rule.DimmLocked, dimm.name() + " is locked: unlock it (ndctl load-keys) to erase");
+              Reason.DimmLocked, dimm.name() + " is locked: unlock it (ndctl load-keys) to erase");
         }
       }
       List<String> mine = inv.dimmsOf(d).stream().map(Dimm::name).toList();
@@ -170,7 +171,7 @@ public final class PoolPolicy {
             && !DeviceSelection.selects(spec.devices, other)) {
           // An overwrite erases whole DIMMs: never erase memory that is not the pool's.
           return new Decision.Block(
-              Rule.EraseUnsafe,
+              Reason.EraseUnsafe,
               "the DIMMs of "
                   + d.name()
                   + " also back "
@@ -179,7 +180,7 @@ public final class PoolPolicy {
         }
       }
       if (inv.dimmsOf(d).isEmpty()) {
-        return new Decision.Block(Rule.EraseUnsafe, "no NVDIMM behind " + d.name() + " to erase");
+        return new Decision.Block(Reason.EraseUnsafe, "no NVDIMM behind " + d.name() + " to erase");
       }
     }
     return new Decision.Release(action, false);
@@ -193,7 +194,7 @@ public final class PoolPolicy {
     }
     if (d.mode() == DeviceMode.SYSTEM_RAM) {
       return new Decision.Block(
-          Rule.InUseAsSystemRam,
+          Reason.InUseAsSystemRam,
           d.name() + " is online as system-ram; release it from its pool first");
     }
     List<String> warnings = new ArrayList<>();
@@ -218,7 +219,7 @@ public final class PoolPolicy {
                 + d.name()
                 + ", not cleared while the device is in use (marked unhealthy)");
       }
-      if (scrub.block() != null && scrub.block().rule() != Rule.BadBlocks) {
+      if (scrub.block() != null && scrub.block().rule() != Reason.BadBlocks) {
         return scrub.block();
       }
       if (!scrub.scrub()) {
@@ -268,7 +269,7 @@ public final class PoolPolicy {
                 + ": no Address Range Scrub on "
                 + bus.map(NdBus::name).orElse("its bus (" + d.memoryType().wire() + ")");
         if (scrub.beforeOnline == ScrubMode.Required) {
-          return new Gate(new Decision.Block(Rule.ScrubUnsupported, found), false, false, 0);
+          return new Gate(new Decision.Block(Reason.ScrubUnsupported, found), false, false, 0);
         }
         warnings.add("ScrubUnsupported: " + found);
       } else {
@@ -292,7 +293,7 @@ public final class PoolPolicy {
     if (bad > maxBad && !clear && !needScrub) {
       return new Gate(
           new Decision.Block(
-              Rule.BadBlocks, bad + " bad-block ranges in " + d.name() + " (max " + maxBad + ")"),
+              Reason.BadBlocks, bad + " bad-block ranges in " + d.name() + " (max " + maxBad + ")"),
           false,
           false,
           maxBad);
@@ -327,7 +328,7 @@ public final class PoolPolicy {
       // kmem_probe() rejects it ("rejecting DAX region with invalid node", drivers/dax/kmem.c):
       // asking would only leave the device unbound, as daxctl does.
       return new Decision.Block(
-          Rule.NoTargetNode,
+          Reason.NoTargetNode,
           d.name()
               + " has target_node "
               + d.targetNode()
@@ -353,7 +354,7 @@ public final class PoolPolicy {
               + ": "
               + String.join("; ", inv.platform().mcRecovery().evidence());
       if (rec == RecoverabilityPolicy.Required) {
-        return new Decision.Block(Rule.RecoverabilityRequired, found);
+        return new Decision.Block(Reason.RecoverabilityRequired, found);
       }
       warnings.add("Recoverability: " + found);
     }
@@ -395,7 +396,7 @@ public final class PoolPolicy {
     }
     return Optional.of(
         new Decision.Block(
-            Rule.AutoOnlineConflict,
+            Reason.AutoOnlineConflict,
             a.effect() + " (" + a.source() + "), the pool asks " + zone + ": " + a.remedies()));
   }
 
@@ -407,17 +408,18 @@ public final class PoolPolicy {
     if (p.busModel() == DaxBusModel.Class) {
       return Optional.of(
           new Decision.Block(
-              Rule.ClassModelUnsupported,
+              Reason.ClassModelUnsupported,
               "device-dax uses the legacy /sys/class/dax model; boot a kernel without"
                   + " CONFIG_DEV_DAX_PMEM_COMPAT (removed in 5.16) or blacklist dax_pmem_compat"));
     }
     if (p.busModel() == DaxBusModel.Absent) {
-      return Optional.of(new Decision.Block(Rule.DaxBusAbsent, "no /sys/bus/dax: load device_dax"));
+      return Optional.of(
+          new Decision.Block(Reason.DaxBusAbsent, "no /sys/bus/dax: load device_dax"));
     }
     if (needsKmem && !p.kmemAvailable()) {
       return Optional.of(
           new Decision.Block(
-              Rule.KmemMissing,
+              Reason.KmemMissing,
               "the kmem driver is not loaded and modprobe kmem failed (CONFIG_DEV_DAX_KMEM)"));
     }
     return Optional.empty();
@@ -431,11 +433,11 @@ public final class PoolPolicy {
       if ("locked".equals(m.security())) {
         return Optional.of(
             new Decision.Block(
-                Rule.DimmLocked, m.name() + " is locked: unlock it (ndctl load-keys) first"));
+                Reason.DimmLocked, m.name() + " is locked: unlock it (ndctl load-keys) first"));
       }
       if ("overwrite".equals(m.security())) {
         return Optional.of(
-            new Decision.Block(Rule.DimmOverwriteInProgress, m.name() + " is being overwritten"));
+            new Decision.Block(Reason.DimmOverwriteInProgress, m.name() + " is being overwritten"));
       }
     }
     EncryptionPolicy enc =
@@ -461,7 +463,7 @@ public final class PoolPolicy {
       return Optional.empty();
     }
     if (enc == EncryptionPolicy.Required) {
-      return Optional.of(new Decision.Block(Rule.EncryptionRequired, found));
+      return Optional.of(new Decision.Block(Reason.EncryptionRequired, found));
     }
     warnings.add("Encryption: " + found);
     return Optional.empty();

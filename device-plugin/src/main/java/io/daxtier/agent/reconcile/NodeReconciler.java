@@ -5,6 +5,7 @@ import io.daxtier.agent.executor.EraseJournal;
 import io.daxtier.agent.executor.ExecutionReport;
 import io.daxtier.agent.executor.Executor;
 import io.daxtier.agent.executor.HotplugSwitch;
+import io.daxtier.agent.executor.NodeOutcome;
 import io.daxtier.agent.executor.Outcome;
 import io.daxtier.agent.inventory.InventoryReader;
 import io.daxtier.agent.kernel.Kernel;
@@ -22,6 +23,7 @@ import io.daxtier.agent.policy.Decision;
 import io.daxtier.agent.policy.DeviceDecision;
 import io.daxtier.agent.policy.History;
 import io.daxtier.agent.policy.PoolPolicy;
+import io.daxtier.agent.policy.Reason;
 import io.daxtier.agent.record.NodeRecord;
 import io.daxtier.agent.state.NodeState;
 import io.daxtier.agent.state.NodeStateBuilder;
@@ -67,10 +69,7 @@ public final class NodeReconciler {
    * How soon a device waiting on a long step still running (an ARS, a DIMM overwrite) is looked at
    * again: the pass does not wait for the step, a later one sees it finished.
    */
-  public static final Duration IN_PROGRESS_RECHECK = Duration.ofSeconds(3);
-
-  /** Retry reasons of a long step still running. */
-  static final Set<String> IN_PROGRESS = Set.of("ScrubInProgress", "EraseInProgress");
+  public static final Duration IN_PROGRESS_RECHECK = Reason.IN_PROGRESS_RECHECK;
 
   static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
 
@@ -260,7 +259,7 @@ public final class NodeReconciler {
     Map<String, NodePool> owners = new HashMap<>();
     for (DeviceDecision dd : decisions) {
       if (dd.pool() != null
-          && !(dd.decision() instanceof Decision.Block b && b.rule().name().equals("Conflict"))) {
+          && !(dd.decision() instanceof Decision.Block b && b.rule() == Reason.Conflict)) {
         pools.stream()
             .filter(p -> p.name.equals(dd.pool()))
             .findFirst()
@@ -284,7 +283,7 @@ public final class NodeReconciler {
     NodeState state = NodeStateBuilder.build(after, decisions, pools, history, now, unfinished);
     PmemNodeStatus status =
         StatusBuilder.build(after, results, pools, history, state, generation, now);
-    annotate(status, pools, now);
+    annotate(status, pools, report);
     return new PassResult(
         before, decisions, plan, report, after, results, pr.events(), state, status);
   }
@@ -387,22 +386,34 @@ public final class NodeReconciler {
    * pool Releasing (its devices may be out of sight while their regions are disabled; a failed step
    * keeps its own reason), and a node record that was set aside shows as Degraded.
    */
-  private void annotate(PmemNodeStatus status, List<NodePool> pools, Instant now) {
+  private void annotate(PmemNodeStatus status, List<NodePool> pools, ExecutionReport report) {
     for (NodePoolStatus ps : status.pools) {
       NodePool p = pools.stream().filter(x -> x.name.equals(ps.name)).findFirst().orElse(null);
-      History.Erase erase =
-          p == null ? null : history.erases().get(History.releaseKey(p.name, p.uid));
+      String key = p == null ? null : History.releaseKey(p.name, p.uid);
+      History.Erase erase = key == null ? null : history.erases().get(key);
       boolean pending = p != null && p.state == NodePoolState.Release && erase != null;
-      if (pending && !erase.done() && ps.phase != PoolPhase.Failed) {
-        ps.phase = PoolPhase.Releasing;
-        ps.reason = "Erasing";
-        ps.message =
-            "overwritten "
-                + erase.completed().size()
-                + "/"
-                + erase.dimms().size()
-                + " DIMMs "
-                + erase.dimms();
+      if (!pending || erase.done() || ps.phase == PoolPhase.Failed) {
+        continue;
+      }
+      ps.phase = PoolPhase.Releasing;
+      ps.reason = "Erasing";
+      ps.message =
+          "overwritten "
+              + erase.completed().size()
+              + "/"
+              + erase.dimms().size()
+              + " DIMMs "
+              + erase.dimms();
+      // The erase resumed by this pass (its devices may be out of sight) stopped: its reason.
+      for (NodeOutcome n : report.node()) {
+        if (n.step() instanceof Step.ResumeErase r
+            && r.release().equals(key)
+            && n.outcome() instanceof Outcome.Stopped stop
+            && stop.reason().kind() != Reason.Kind.IN_PROGRESS) {
+          ps.phase = stop.reason().kind() == Reason.Kind.FAILED ? PoolPhase.Failed : ps.phase;
+          ps.reason = stop.reason().name();
+          ps.message = stop.message() + " (" + ps.message + ")";
+        }
       }
     }
     record
@@ -438,27 +449,34 @@ public final class NodeReconciler {
       }
     }
     for (DeviceOutcome o : report.devices()) {
-      if (o.outcome() instanceof Outcome.Retry r) {
+      if (o.outcome() instanceof Outcome.Stopped r && backoff(r.reason(), 1) != null) {
         History.Retry prev = history.retries().get(o.device());
         int attempts = prev == null ? 1 : prev.attempts() + 1;
-        Duration wait = BASE_BACKOFF.multipliedBy(1L << Math.min(attempts - 1, 6));
-        if (wait.compareTo(MAX_BACKOFF) > 0) {
-          wait = MAX_BACKOFF;
-        }
-        if (IN_PROGRESS.contains(r.reason())) {
-          // An ARS or an overwrite the pass started and does not wait for: looked at again soon.
-          wait = IN_PROGRESS_RECHECK;
-        } else if (r.reason().startsWith("Scrub") || r.reason().equals("WriteInProgress")) {
-          // waiting on the kernel, not refused by it: looked at again without growing backoff
-          wait = BASE_BACKOFF;
-        }
         history =
             history.withRetry(
-                o.device(), new History.Retry(r.reason(), r.message(), attempts, now.plus(wait)));
+                o.device(),
+                new History.Retry(
+                    r.reason(), r.message(), attempts, now.plus(backoff(r.reason(), attempts))));
       } else if (o.outcome() instanceof Outcome.Done) {
         history = history.withRetry(o.device(), null);
       }
     }
+  }
+
+  /**
+   * How long a device stopped for {@code why} waits before the next try, by the reason's kind: a
+   * long step running is looked at again soon; one refused for now backs off, doubling per attempt
+   * up to {@link #MAX_BACKOFF}; blocked and failed devices are not held back (null).
+   */
+  static Duration backoff(Reason why, int attempts) {
+    return switch (why.kind()) {
+      case IN_PROGRESS -> why.recheck();
+      case WAITING -> {
+        Duration wait = BASE_BACKOFF.multipliedBy(1L << Math.min(attempts - 1, 6));
+        yield wait.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait;
+      }
+      case BLOCKED, FAILED -> null;
+    };
   }
 
   /** Creates devdax namespaces in selected regions with free space, when a pool asks. */

@@ -1,8 +1,10 @@
 package io.daxtier.agent.reconcile;
 
 import io.daxtier.agent.executor.ExecutionReport;
+import io.daxtier.agent.executor.Outcome;
 import io.daxtier.agent.model.Inventory;
 import io.daxtier.agent.plan.Plan;
+import io.daxtier.agent.plan.Step;
 import io.daxtier.agent.poison.PoisonEvent;
 import io.daxtier.agent.policy.DeviceDecision;
 import io.daxtier.agent.state.NodeState;
@@ -37,14 +39,15 @@ public record PassResult(
    */
   public Optional<Duration> recheckAfter() {
     boolean running =
-        devices.stream().anyMatch(d -> NodeReconciler.IN_PROGRESS.contains(d.reason()))
+        devices.stream().anyMatch(d -> d.stop() != null && d.stop().inProgress())
             || (report != null
                 && report.node().stream()
-                    // an erase that finished re-enabled its regions: the devices that come back
-                    // are decided (Released) by the next pass, not this one
                     .anyMatch(
                         n ->
-                            n.startsWith("EraseInProgress") || n.endsWith("resumed and finished")));
+                            n.outcome() instanceof Outcome.Stopped s && s.reason().inProgress()
+                                // an erase that finished re-enabled its regions: the devices
+                                // that come back are decided (Released) by the next pass
+                                || n.step() instanceof Step.ResumeErase && n.done()));
     return running ? Optional.of(NodeReconciler.IN_PROGRESS_RECHECK) : Optional.empty();
   }
 
@@ -53,6 +56,11 @@ public record PassResult(
     return devices.stream()
         .filter(d -> d.phase() == DevicePhase.Blocked || d.phase() == DevicePhase.Conflict)
         .toList();
+  }
+
+  /** Devices stopped for a reason worth a Warning Event: blocked by a rule, or failed. */
+  public List<DeviceResult> warnings() {
+    return devices.stream().filter(d -> d.stop() != null && d.stop().warns()).toList();
   }
 
   /** Devices whose steps failed. */

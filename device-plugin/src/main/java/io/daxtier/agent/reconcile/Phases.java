@@ -7,7 +7,6 @@ import io.daxtier.agent.model.DaxDevice;
 import io.daxtier.agent.model.Inventory;
 import io.daxtier.agent.policy.Decision;
 import io.daxtier.agent.policy.DeviceDecision;
-import io.daxtier.agent.policy.Rule;
 import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.DevicePhase;
 import io.daxtier.api.v1alpha1.ReleaseAction;
@@ -46,32 +45,14 @@ final class Phases {
       return new DeviceResult(dev, null, DevicePhase.Discovered, dec.reason(), null);
     }
     if (dec instanceof Decision.Block b) {
-      return new DeviceResult(
-          dev,
-          pool,
-          b.rule() == Rule.Conflict ? DevicePhase.Conflict : DevicePhase.Blocked,
-          b.rule().name(),
-          b.found());
+      return DeviceResult.stopped(dev, pool, b.rule(), b.found(), false);
     }
     if (dec instanceof Decision.Wait w) {
-      DevicePhase p =
-          w.reason().startsWith("Scrub")
-              ? DevicePhase.Scrubbing
-              : w.reason().startsWith("Offline") ? DevicePhase.Releasing : DevicePhase.Converting;
-      return new DeviceResult(dev, pool, p, w.reason(), w.message());
+      return DeviceResult.stopped(dev, pool, w.why(), w.message(), w.releasing());
     }
-    if (o instanceof Outcome.Failed f) {
-      return new DeviceResult(dev, pool, DevicePhase.Failed, f.reason(), f.message());
-    }
-    if (o instanceof Outcome.Blocked b) {
-      return new DeviceResult(dev, pool, DevicePhase.Blocked, b.reason(), b.message());
-    }
-    if (o instanceof Outcome.Retry r) {
-      DevicePhase p =
-          r.reason().startsWith("Scrub")
-              ? DevicePhase.Scrubbing
-              : dec instanceof Decision.Release ? DevicePhase.Releasing : DevicePhase.Converting;
-      return new DeviceResult(dev, pool, p, r.reason(), r.message());
+    if (o instanceof Outcome.Stopped s) {
+      return DeviceResult.stopped(
+          dev, pool, s.reason(), s.message(), dec instanceof Decision.Release);
     }
     if (dec instanceof Decision.Release r) {
       // With Erase, Released only once every DIMM behind the device was overwritten for this

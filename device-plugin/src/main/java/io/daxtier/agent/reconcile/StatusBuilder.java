@@ -11,7 +11,7 @@ import io.daxtier.agent.model.Platform;
 import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.policy.History;
 import io.daxtier.agent.policy.PoolPolicy;
-import io.daxtier.agent.policy.Rule;
+import io.daxtier.agent.policy.Reason;
 import io.daxtier.agent.state.NodeState;
 import io.daxtier.agent.state.NumaCapacity;
 import io.daxtier.agent.state.PoolCapacity;
@@ -294,7 +294,7 @@ public final class StatusBuilder {
     if (!invalid.isEmpty()) {
       // Reported whether or not the pool selects a device here: the spec itself is the problem.
       ps.phase = PoolPhase.Blocked;
-      ps.reason = Rule.InvalidSpec.name();
+      ps.reason = Reason.InvalidSpec.name();
       ps.message = PoolPolicy.invalidMessage(p.name, invalid);
     } else if (p.state == NodePoolState.Release) {
       boolean done = mine.stream().allMatch(r -> r.phase() == DevicePhase.Released);
@@ -315,7 +315,7 @@ public final class StatusBuilder {
       ps.message = failed.device() + ": " + failed.message();
     } else if (mine.isEmpty()) {
       ps.phase = PoolPhase.Pending;
-      ps.reason = conflict != null ? "Conflict" : "NoDevices";
+      ps.reason = conflict != null ? Reason.Conflict.name() : "NoDevices";
       ps.message =
           conflict != null
               ? conflict.device() + ": " + conflict.message()

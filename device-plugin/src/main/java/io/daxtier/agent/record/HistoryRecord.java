@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.daxtier.agent.model.AddressRange;
 import io.daxtier.agent.model.BadBlock;
 import io.daxtier.agent.policy.History;
+import io.daxtier.agent.policy.Reason;
 import io.daxtier.api.ownership.Ownership;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -74,6 +75,7 @@ public final class HistoryRecord {
       List<String> dimms,
       List<String> regions,
       List<String> issued,
+      Map<String, String> started,
       List<String> completed,
       String since) {}
 
@@ -86,7 +88,7 @@ public final class HistoryRecord {
                 r.retries.put(
                     k,
                     new RetryRecord(
-                        v.reason(), v.message(), v.attempts(), v.notBefore().toString())));
+                        v.reason().name(), v.message(), v.attempts(), v.notBefore().toString())));
     h.erases()
         .forEach(
             (k, e) ->
@@ -99,6 +101,7 @@ public final class HistoryRecord {
                         e.dimms(),
                         e.regions(),
                         sorted(e.issued()),
+                        instants(e.started()),
                         sorted(e.completed()),
                         e.since() == null ? null : e.since().toString())));
     h.knownBadBlocks()
@@ -132,11 +135,14 @@ public final class HistoryRecord {
     }
     for (Map.Entry<String, RetryRecord> e : retries.entrySet()) {
       RetryRecord v = e.getValue();
+      Reason reason = Reason.parse(v.reason());
+      if (reason == null) {
+        continue; // a reason this agent does not know: the step is simply tried again
+      }
       h =
           h.withRetry(
               e.getKey(),
-              new History.Retry(
-                  v.reason(), v.message(), v.attempts(), Instant.parse(v.notBefore())));
+              new History.Retry(reason, v.message(), v.attempts(), Instant.parse(v.notBefore())));
     }
     for (Map.Entry<String, EraseRecord> e : erases.entrySet()) {
       EraseRecord v = e.getValue();
@@ -150,6 +156,7 @@ public final class HistoryRecord {
                   orEmpty(v.dimms()),
                   orEmpty(v.regions()),
                   new LinkedHashSet<>(orEmpty(v.issued())),
+                  parsed(v.started()),
                   new LinkedHashSet<>(orEmpty(v.completed())),
                   v.since() == null ? null : Instant.parse(v.since())));
     }
@@ -192,6 +199,21 @@ public final class HistoryRecord {
     List<String> l = new ArrayList<>(s);
     l.sort(null);
     return l;
+  }
+
+  private static Map<String, String> instants(Map<String, Instant> m) {
+    Map<String, String> out = new TreeMap<>();
+    m.forEach((k, v) -> out.put(k, v.toString()));
+    return out;
+  }
+
+  /** Absent in records written before overwrites were recorded as started: none started. */
+  private static Map<String, Instant> parsed(Map<String, String> m) {
+    Map<String, Instant> out = new TreeMap<>();
+    if (m != null) {
+      m.forEach((k, v) -> out.put(k, Instant.parse(v)));
+    }
+    return out;
   }
 
   private static <T> List<T> orEmpty(List<T> l) {

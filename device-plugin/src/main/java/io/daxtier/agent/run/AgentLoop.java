@@ -122,7 +122,7 @@ public final class AgentLoop implements AutoCloseable {
       try {
         sink.write(r.status());
         r.poison().forEach(sink::poison);
-        for (DeviceResult b : r.blocked()) {
+        for (DeviceResult b : r.warnings()) {
           if (reportedBlocks.add(b.device() + "/" + b.pool() + "/" + b.reason())) {
             sink.event(b.reason(), b.device() + " (pool " + b.pool() + "): " + b.message(), true);
           }

@@ -9,6 +9,7 @@ import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.policy.Decision;
 import io.daxtier.agent.policy.DeviceDecision;
 import io.daxtier.agent.policy.History;
+import io.daxtier.agent.policy.Reason;
 import io.daxtier.api.v1alpha1.Api;
 import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.NodePool;
@@ -60,7 +61,7 @@ public final class NodeStateBuilder {
       int owned = 0;
       for (DeviceDecision dd : decisions) {
         if (!pool.name.equals(dd.pool())
-            || dd.decision() instanceof Decision.Block b && b.rule().name().equals("Conflict")) {
+            || dd.decision() instanceof Decision.Block b && b.rule() == Reason.Conflict) {
           continue;
         }
         DaxDevice d = inv.device(dd.device()).orElse(null);

@@ -59,7 +59,10 @@ class PoolPolicyTest {
   void backoffWaitsUntilItsTime() {
     var h =
         History.empty()
-            .withRetry("dax0.0", new History.Retry("OfflineBusy", "busy", 1, NOW.plusSeconds(10)));
+            .withRetry(
+                "dax0.0",
+                new History.Retry(
+                    io.daxtier.agent.policy.Reason.OfflineBusy, "busy", 1, NOW.plusSeconds(10)));
     assertThat(PoolPolicy.decide(qemu, List.of(Pools.systemRam("p")), h, NOW).get(0).decision())
         .isInstanceOf(Decision.Wait.class);
     assertThat(
@@ -142,6 +145,7 @@ class PoolPolicyTest {
                         List.of("nmem0", "nmem1"),
                         List.of("region0"),
                         java.util.Set.of("nmem0", "nmem1"),
+                        java.util.Map.of("nmem0", NOW, "nmem1", NOW),
                         java.util.Set.of("nmem0", "nmem1"),
                         NOW)),
             NOW);
@@ -160,7 +164,7 @@ class PoolPolicyTest {
             List.of(Pools.releasing(Pools.systemRam("p"), ReleaseAction.Erase)),
             History.empty(),
             NOW);
-    assertThat(((Decision.Block) d.get(0).decision()).rule()).isEqualTo(Rule.EraseUnsafe);
+    assertThat(((Decision.Block) d.get(0).decision()).rule()).isEqualTo(Reason.EraseUnsafe);
   }
 
   @Test
@@ -189,7 +193,7 @@ class PoolPolicyTest {
     var d = PoolPolicy.decide(shared, List.of(p), History.empty(), NOW);
     assertThat(d.get(0).decision())
         .isInstanceOfSatisfying(
-            Decision.Block.class, b -> assertThat(b.rule()).isEqualTo(Rule.EraseUnsafe));
+            Decision.Block.class, b -> assertThat(b.rule()).isEqualTo(Reason.EraseUnsafe));
     assertThat(d.get(1).decision()).isInstanceOf(Decision.Untouched.class);
   }
 }

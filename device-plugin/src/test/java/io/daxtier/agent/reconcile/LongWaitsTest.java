@@ -10,6 +10,7 @@ import io.daxtier.agent.testing.Nodes;
 import io.daxtier.agent.testing.Pools;
 import io.daxtier.api.v1alpha1.DevicePhase;
 import io.daxtier.api.v1alpha1.NodePool;
+import io.daxtier.api.v1alpha1.PoolPhase;
 import io.daxtier.api.v1alpha1.ReleaseAction;
 import io.daxtier.api.v1alpha1.ScrubMode;
 import java.nio.file.Path;
@@ -171,6 +172,63 @@ class LongWaitsTest {
     assertThat(k.dimmOverwrites("nmem2")).isEqualTo(1);
     assertThat(k.dimmOverwrites("nmem3")).isEqualTo(1);
     assertThat(n2.calls()).endsWith("enable-region region1");
+  }
+
+  @Test
+  void anOverwriteThatFinishedWhileTheAgentWasDownIsNotRepeated() throws Exception {
+    SimulatedKernel k = Nodes.secureServer();
+    SimulatedNdctl n = new SimulatedNdctl(k);
+    NodeReconciler a = agent(k, n);
+    NodePool pool = Pools.with(Pools.systemRam("p"), Pools.devices("dax1.0"));
+    assertThat(a.reconcile(List.of(pool), 1L).converged()).isTrue();
+    NodePool release = Pools.releasing(pool, ReleaseAction.Erase);
+
+    k.holdOverwrite(true);
+    a.reconcile(List.of(release), 2L); // nmem2's overwrite starts; the agent is killed here
+    assertThat(NodeRecord.open(tmp.resolve("state")).history().orElseThrow().erases().values())
+        .singleElement()
+        .satisfies(e -> assertThat(e.started()).containsOnlyKeys("nmem2"));
+    k.holdOverwrite(false); // ... and the overwrite ends before a new agent looks
+    clock.advance(Duration.ofMinutes(2));
+
+    SimulatedNdctl n2 = new SimulatedNdctl(k);
+    NodeReconciler b = agent(k, n2);
+    PassResult r = b.reconcile(List.of(release), 2L);
+    for (int i = 0; i < 4 && !released(r); i++) {
+      clock.advance(Duration.ofSeconds(5));
+      r = b.reconcile(List.of(release), 2L);
+    }
+    assertThat(released(r)).isTrue();
+    assertThat(k.dimmOverwrites("nmem2")).as("not overwritten again").isEqualTo(1);
+    assertThat(k.dimmOverwrites("nmem3")).isEqualTo(1);
+    assertThat(n2.calls()).doesNotContain("sanitize-dimm --overwrite nmem2");
+    assertThat(k.regionDisabled("region1")).isFalse();
+  }
+
+  @Test
+  void theOverwriteTimeoutCountsFromTheRecordedStartAcrossRestarts() throws Exception {
+    SimulatedKernel k = Nodes.secureServer();
+    NodeReconciler a = agent(k, new SimulatedNdctl(k));
+    NodePool pool = Pools.with(Pools.systemRam("p"), Pools.devices("dax1.0"));
+    assertThat(a.reconcile(List.of(pool), 1L).converged()).isTrue();
+    NodePool release = Pools.releasing(pool, ReleaseAction.Erase);
+    k.holdOverwrite(true);
+    a.reconcile(List.of(release), 2L);
+
+    clock.advance(Duration.ofHours(12).plusMinutes(1));
+    SimulatedNdctl n2 = new SimulatedNdctl(k);
+    PassResult r = agent(k, n2).reconcile(List.of(release), 2L);
+    // the regions are disabled (the devices out of sight): the pool says why
+    assertThat(r.status().pools)
+        .singleElement()
+        .satisfies(
+            ps -> {
+              assertThat(ps.phase).isEqualTo(PoolPhase.Failed);
+              assertThat(ps.reason).isEqualTo("EraseFailed");
+              assertThat(ps.message).contains("nmem2", "overwrite not finished", "overwritten 0/");
+            });
+    assertThat(k.dimmOverwrites("nmem2")).isEqualTo(1);
+    assertThat(n2.calls()).noneMatch(c -> c.startsWith("sanitize"));
   }
 
   private static boolean released(PassResult r) {

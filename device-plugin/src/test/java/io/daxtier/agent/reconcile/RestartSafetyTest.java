@@ -230,8 +230,11 @@ class RestartSafetyTest {
                 false)
             .reconcile(List.of(s.releasing()), 2L);
     assertThat(unseen.devices()).noneMatch(d -> "d".equals(d.pool()));
-    assertThat(unseen.status().pools.get(0).phase).isEqualTo(PoolPhase.Releasing);
-    assertThat(unseen.status().pools.get(0).reason).isEqualTo("Erasing");
+    // the resumed erase cannot run: the pool says why, with the erase's progress
+    assertThat(unseen.status().pools.get(0).phase).isEqualTo(PoolPhase.Failed);
+    assertThat(unseen.status().pools.get(0).reason).isEqualTo("EraseFailed");
+    assertThat(unseen.status().pools.get(0).message)
+        .contains("refusing every call", "overwritten 0/");
     assertThat(k.dimmOverwrites("nmem2")).isZero();
 
     PassResult empty = run(agent(k, n, state, new Crasher(-1)), List.of(), 1).orElseThrow();

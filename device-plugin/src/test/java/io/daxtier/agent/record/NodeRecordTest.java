@@ -56,7 +56,10 @@ class NodeRecordTest {
     History h =
         History.empty()
             .withScrub("ndbus0", t)
-            .withRetry("dax0.0", new History.Retry("OfflineBusy", "busy", 2, t.plusSeconds(20)))
+            .withRetry(
+                "dax0.0",
+                new History.Retry(
+                    io.daxtier.agent.policy.Reason.OfflineBusy, "busy", 2, t.plusSeconds(20)))
             .withErase(
                 History.releaseKey("p", "uid-1"),
                 new History.Erase(
@@ -66,6 +69,7 @@ class NodeRecordTest {
                     List.of("nmem0", "nmem1"),
                     List.of("region0"),
                     Set.of("nmem0", "nmem1"),
+                    java.util.Map.of("nmem0", t, "nmem1", t.plusSeconds(5)),
                     Set.of("nmem0"),
                     t))
             .withKnownBadBlocks("region0", Set.of(new BadBlock(4096, 8), new BadBlock(16, 1)))
