@@ -15,8 +15,11 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Subject;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -113,11 +116,7 @@ class ChartTest {
             "daxtier.io/pmemnodes:watch",
             "daxtier.io/pmemnodes/status:get",
             "daxtier.io/pmemnodes/status:update",
-            "daxtier.io/pmemnodes/status:patch",
-            "/events:create",
-            "/events:patch",
-            "events.k8s.io/events:create",
-            "events.k8s.io/events:patch");
+            "daxtier.io/pmemnodes/status:patch");
 
     Set<String> operator = grants(DEFAULTS.one(ClusterRole.class, "dt-operator").getRules());
     assertThat(operator)
@@ -137,6 +136,70 @@ class ChartTest {
             "coordination.k8s.io/leases:get",
             "coordination.k8s.io/leases:create",
             "coordination.k8s.io/leases:update");
+  }
+
+  @Test
+  void agentEventsStayInTheReleaseNamespace() {
+    // no cluster-wide grant on events for the agent, from any ClusterRole bound to it
+    List<String> agentClusterRoles =
+        DEFAULTS.all(ClusterRoleBinding.class).stream()
+            .filter(b -> boundToAgent(b.getSubjects()))
+            .map(b -> b.getRoleRef().getName())
+            .toList();
+    assertThat(agentClusterRoles).containsExactly("dt-agent");
+    assertThat(grants(DEFAULTS.one(ClusterRole.class, "dt-agent").getRules()))
+        .noneMatch(g -> g.contains("events"));
+
+    Role events = DEFAULTS.one(Role.class, "dt-agent-events");
+    assertThat(events.getMetadata().getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
+    assertThat(grants(events.getRules()))
+        .containsExactlyInAnyOrder(
+            "/events:create",
+            "/events:patch",
+            "events.k8s.io/events:create",
+            "events.k8s.io/events:patch");
+    RoleBinding binding = DEFAULTS.one(RoleBinding.class, "dt-agent-events");
+    assertThat(binding.getMetadata().getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
+    assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
+    assertThat(binding.getRoleRef().getName()).isEqualTo("dt-agent-events");
+    assertThat(boundToAgent(binding.getSubjects())).isTrue();
+    assertThat(DEFAULTS.all(RoleBinding.class))
+        .filteredOn(b -> boundToAgent(b.getSubjects()))
+        .containsExactly(binding);
+
+    // ...and the agent writes its Events where the Role allows: its own pod's namespace
+    Container c =
+        DEFAULTS
+            .one(DaemonSet.class, "dt-agent")
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0);
+    assertThat(c.getArgs()).contains("--event-namespace=$(POD_NAMESPACE)");
+    assertThat(c.getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("POD_NAMESPACE");
+              assertThat(e.getValueFrom().getFieldRef().getFieldPath())
+                  .isEqualTo("metadata.namespace");
+            });
+  }
+
+  @Test
+  void rendersOnKubernetes130AndLaterOnly() {
+    for (String version : List.of("1.30.0", "1.30.2-eks-1552ad0", "1.33.1+k3s1")) {
+      assertThat(RenderedChart.render(version, Map.of()).hasKind("ValidatingAdmissionPolicy"))
+          .as(version)
+          .isTrue();
+    }
+    // below 1.30 neither ValidatingAdmissionPolicy v1 nor the node-name claim exists: no install
+    for (String version : List.of("1.29.9", "1.26.0", "1.29.15-gke.100")) {
+      assertThatThrownBy(() -> RenderedChart.render(version, Map.of()))
+          .as(version)
+          .hasMessageContaining("kubeVersion")
+          .hasMessageContaining(">=1.30.0-0");
+    }
   }
 
   @Test
@@ -191,7 +254,9 @@ class ChartTest {
         .isEqualTo("registry.example.com/daxtier/operator:1.2.3");
     assertThat(env(operator.getSpec().getTemplate().getSpec().getContainers().get(0)))
         .containsEntry("DAXTIER_LEADER_ELECTION", "false");
-    assertThat(chart.all(Role.class)).isEmpty();
+    assertThat(chart.all(Role.class))
+        .extracting(r -> r.getMetadata().getName())
+        .containsExactly("dt-agent-events");
     assertThat(chart.hasKind("ServiceMonitor")).isTrue();
     assertThat(chart.hasKind("ValidatingAdmissionPolicy")).isFalse();
   }
@@ -258,6 +323,15 @@ class ChartTest {
 
   private static VolumeMount mount(Container c, String name) {
     return c.getVolumeMounts().stream().filter(m -> m.getName().equals(name)).findFirst().get();
+  }
+
+  private static boolean boundToAgent(List<Subject> subjects) {
+    return subjects.stream()
+        .anyMatch(
+            s ->
+                s.getKind().equals("ServiceAccount")
+                    && s.getName().equals("dt-agent")
+                    && s.getNamespace().equals(RenderedChart.NAMESPACE));
   }
 
   private static Set<String> grants(List<PolicyRule> rules) {

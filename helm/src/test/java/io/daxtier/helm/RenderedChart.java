@@ -15,6 +15,10 @@ final class RenderedChart {
   static final Path CHART = Path.of(System.getProperty("daxtier.chart", "daxtier"));
   static final String RELEASE = "dt";
   static final String NAMESPACE = "daxtier-system";
+
+  /** The Kubernetes version the tests render for unless they name one. */
+  static final String KUBE_VERSION = "1.31.0";
+
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
   private final List<HasMetadata> objects;
@@ -25,12 +29,17 @@ final class RenderedChart {
 
   /** Renders with the given {@code --set} values (empty: the chart defaults). */
   static RenderedChart render(Map<String, String> values) {
+    return render(KUBE_VERSION, values);
+  }
+
+  /** Renders for the given Kubernetes version ({@code --kube-version}). */
+  static RenderedChart render(String kubeVersion, Map<String, String> values) {
     TemplateCommand template =
         new Helm(CHART)
             .template()
             .withName(RELEASE)
             .withNamespace(NAMESPACE)
-            .withKubeVersion("1.31.0");
+            .withKubeVersion(kubeVersion);
     values.forEach(template::set);
     String yaml = template.call();
     List<HasMetadata> objects = new ArrayList<>();
