@@ -18,4 +18,11 @@ public record ExecutionReport(
     erased = Set.copyOf(erased);
     node = List.copyOf(node);
   }
+
+  /** The same report with the provisioning steps' outcomes first among the node's. */
+  public ExecutionReport withProvisioned(List<NodeOutcome> provisioned) {
+    List<NodeOutcome> all = new java.util.ArrayList<>(provisioned);
+    all.addAll(node);
+    return new ExecutionReport(devices, scrubbedBuses, erased, all);
+  }
 }

@@ -11,6 +11,7 @@ import io.daxtier.agent.model.AddressRange;
 import io.daxtier.agent.model.DaxDevice;
 import io.daxtier.agent.model.Inventory;
 import io.daxtier.agent.model.Region;
+import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.model.SysfsFormats;
 import io.daxtier.agent.ndctl.Ndctl;
 import io.daxtier.agent.plan.DevicePlan;
@@ -19,6 +20,8 @@ import io.daxtier.agent.plan.Step;
 import io.daxtier.agent.policy.History;
 import io.daxtier.agent.policy.Reason;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,6 +43,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Executor {
   private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
+
+  /** KPF_HWPOISON in {@code /proc/kpageflags}. */
+  private static final long HWPOISON = 1L << 19;
 
   /** How long one pass looks at a running ARS ({@code wait-scrub}) before moving on. */
   private static final Duration SCRUB_POLL = Duration.ofSeconds(1);
@@ -170,6 +176,91 @@ public final class Executor {
       LOG.warn("{}: {}", s.describe(), e.getMessage());
       return new NodeOutcome(s, new Outcome.Stopped(why, e.getMessage()), e.getMessage());
     }
+  }
+
+  /**
+   * Creates the namespaces a plan provisions; the region's free space is read again first, so a
+   * namespace an earlier pass (or agent) created is not created twice.
+   */
+  public List<NodeOutcome> provision(List<Step> steps) {
+    List<NodeOutcome> out = new ArrayList<>();
+    for (Step s : steps) {
+      if (!(s instanceof Step.CreateNamespace c)) {
+        continue;
+      }
+      String path = KernelPaths.ND_DEVICES + "/" + c.region() + "/available_size";
+      long available =
+          SysfsFormats.decimal(path, kernel.read(path).orElse("0"), 0, Long.MAX_VALUE).orElse(0L);
+      if (available < (c.size() == 0 ? 1 : c.size())) {
+        out.add(new NodeOutcome(s, new Outcome.Done(), c.region() + ": no free space left"));
+      } else if (ndctl.unavailable().isPresent()) {
+        out.add(
+            new NodeOutcome(
+                s,
+                new Outcome.Stopped(
+                    Reason.ProvisionFailed, ndctlFailed("create-namespace in " + c.region())),
+                "not provisioned"));
+      } else {
+        Optional<String> ns = ndctl.createNamespace(c.region(), c.size(), c.align());
+        out.add(
+            ns.isPresent()
+                ? new NodeOutcome(s, new Outcome.Done(), ns.get() + " created in " + c.region())
+                : new NodeOutcome(
+                    s,
+                    new Outcome.Stopped(
+                        Reason.ProvisionFailed, ndctlFailed("create-namespace in " + c.region())),
+                    "not provisioned"));
+      }
+    }
+    for (NodeOutcome o : out) {
+      if (o.outcome() instanceof Outcome.Stopped stop) {
+        LOG.warn("{}: {}", o.step().describe(), stop.message());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Retires the pages of each {@link Step.RetirePages} ({@code hard_offline_page}), skipping pages
+   * the kernel already flags poisoned (an earlier agent retired them and died before recording it);
+   * returns per step how many of its pages are out of use now.
+   */
+  public Map<Step, Long> retire(List<Step> steps) {
+    Map<Step, Long> out = new HashMap<>();
+    for (Step s : steps) {
+      if (s instanceof Step.RetirePages r) {
+        out.put(s, retire(r.pages(), r.limit()));
+      }
+    }
+    return out;
+  }
+
+  private long retire(AddressRange pages, long limit) {
+    long done = 0;
+    long count = 0;
+    for (long a = pages.start(); a <= pages.end() && count < limit; a += Sizes.PAGE, count++) {
+      if (poisoned(a)) {
+        done++;
+        continue;
+      }
+      try {
+        kernel.write(KernelPaths.HARD_OFFLINE_PAGE, Sizes.hex(a));
+        done++;
+      } catch (KernelException e) {
+        if (e.errno() == Errno.EHWPOISON) {
+          done++; // already poisoned: the page is out of use
+        }
+      }
+    }
+    return done;
+  }
+
+  /** Whether the kernel flags the page hardware-poisoned (false when kpageflags is unreadable). */
+  private boolean poisoned(long address) {
+    return kernel
+        .readAt(KernelPaths.KPAGEFLAGS, address / Sizes.PAGE * 8, 8)
+        .map(b -> (ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong() & HWPOISON) != 0)
+        .orElse(false);
   }
 
   /** "ndctl COMMAND failed", or why no ndctl command runs at all. */

@@ -5,6 +5,7 @@ import io.daxtier.agent.model.Dimm;
 import io.daxtier.agent.model.Inventory;
 import io.daxtier.agent.model.MemoryBlock;
 import io.daxtier.agent.model.Region;
+import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.policy.Decision;
 import io.daxtier.agent.policy.DeviceDecision;
 import io.daxtier.agent.policy.History;
@@ -14,6 +15,8 @@ import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.PoolMode;
+import io.daxtier.api.v1alpha1.PoolSpecLimits;
+import io.daxtier.api.v1alpha1.ProvisionSpec;
 import io.daxtier.api.v1alpha1.ReleaseAction;
 import io.daxtier.api.v1alpha1.Zone;
 import java.util.ArrayList;
@@ -30,6 +33,12 @@ import java.util.TreeMap;
  */
 public final class Planner {
   private Planner() {}
+
+  /** Smaller namespaces are not created (a dax device smaller than one memory block is useless). */
+  static final long MIN_NAMESPACE = 256 * Sizes.MIB;
+
+  /** Namespaces created per region and pass at most; a later pass creates the rest. */
+  static final long MAX_NAMESPACES_PER_PASS = 16;
 
   public static Plan plan(Inventory inv, List<DeviceDecision> decisions, List<NodePool> pools) {
     return plan(inv, decisions, pools, History.empty());
@@ -162,6 +171,44 @@ public final class Planner {
       node.add(new Step.EnableDemotion());
     }
     return new Plan(devices, node);
+  }
+
+  /**
+   * The namespaces to create for pools that provision: in each selected region, devdax namespaces
+   * of the pool's size as long as they fit (one with all the free space without a size; at most
+   * {@link #MAX_NAMESPACES_PER_PASS} per region and pass). Out-of-bounds pools get none (their
+   * devices are blocked InvalidSpec).
+   */
+  public static List<Step> provision(Inventory inv, List<NodePool> pools) {
+    List<Step> out = new ArrayList<>();
+    for (NodePool p : pools) {
+      ProvisionSpec prov =
+          p.spec == null || p.spec.devices == null ? null : p.spec.devices.provision;
+      if (p.state != NodePoolState.Active
+          || prov == null
+          || !Boolean.TRUE.equals(prov.enabled)
+          || !PoolSpecLimits.check(p.spec).isEmpty()) {
+        continue;
+      }
+      long size = prov.size == null ? 0 : Sizes.parse(prov.size);
+      long align = Sizes.parse(prov.align == null ? "2Mi" : prov.align);
+      for (Region r : inv.regions()) {
+        boolean selected =
+            p.spec.devices.regions == null
+                || p.spec.devices.regions.isEmpty()
+                || p.spec.devices.regions.contains(r.name());
+        long want = size == 0 ? r.available() : size;
+        if (!selected || want < MIN_NAMESPACE || want > r.available()) {
+          continue;
+        }
+        // as many as fit (one with all of it without a size), each a step of its own
+        long count = Math.min(r.available() / want, MAX_NAMESPACES_PER_PASS);
+        for (long i = 0; i < count; i++) {
+          out.add(new Step.CreateNamespace(p.name, r.name(), size, align));
+        }
+      }
+    }
+    return out;
   }
 
   /** The zone a SystemRam pool asks for, or null for a pool not in the list. */

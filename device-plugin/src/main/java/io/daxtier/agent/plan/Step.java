@@ -1,5 +1,7 @@
 package io.daxtier.agent.plan;
 
+import io.daxtier.agent.model.AddressRange;
+import io.daxtier.agent.model.Sizes;
 import io.daxtier.api.v1alpha1.Zone;
 import java.util.List;
 
@@ -162,6 +164,61 @@ public sealed interface Step {
     @Override
     public String describe() {
       return "end the erase of " + release + ": ndctl enable-region " + String.join(" ", regions);
+    }
+  }
+
+  /**
+   * Create a devdax namespace for a pool that provisions: {@code size} bytes (0: all the region's
+   * free space) aligned to {@code align} ({@code ndctl create-namespace}).
+   */
+  record CreateNamespace(String pool, String region, long size, long align) implements Step {
+    @Override
+    public String describe() {
+      return "ndctl create-namespace -r "
+          + region
+          + " -m devdax"
+          + (size == 0 ? "" : " -s " + size)
+          + " -a "
+          + align
+          + " (pool "
+          + pool
+          + ")";
+    }
+  }
+
+  /**
+   * Retire the pages of new poison inside a device online as System RAM ({@code hard_offline_page},
+   * at most {@code limit} pages; pages the kernel already flags poisoned are skipped); what is not
+   * retired is marked unhealthy.
+   */
+  record RetirePages(String device, String pool, AddressRange pages, long limit) implements Step {
+    @Override
+    public String describe() {
+      return "echo <address> > /sys/devices/system/memory/hard_offline_page for "
+          + Math.min(pages.size() / Sizes.PAGE, limit)
+          + " pages of "
+          + device
+          + " at "
+          + pages
+          + " (pool "
+          + pool
+          + ")";
+    }
+  }
+
+  /** Stop advertising the capacity under new poison in a device (the pool's MarkUnhealthy). */
+  record MarkUnhealthy(String device, String pool, AddressRange pages) implements Step {
+    @Override
+    public String describe() {
+      return "mark " + pages.size() + " bytes of " + device + " at " + pages + " unhealthy";
+    }
+  }
+
+  /** Record new poison in a device as seen, nothing else (the pool's Ignore). */
+  record IgnorePoison(String device, String pool, AddressRange pages) implements Step {
+    @Override
+    public String describe() {
+      return "ignore new poison in " + device + " at " + pages + " (pool " + pool + "'s policy)";
     }
   }
 

@@ -1,9 +1,5 @@
 package io.daxtier.agent.poison;
 
-import io.daxtier.agent.kernel.Errno;
-import io.daxtier.agent.kernel.Kernel;
-import io.daxtier.agent.kernel.KernelException;
-import io.daxtier.agent.kernel.KernelPaths;
 import io.daxtier.agent.model.AddressRange;
 import io.daxtier.agent.model.BadBlock;
 import io.daxtier.agent.model.DaxDevice;
@@ -11,14 +7,13 @@ import io.daxtier.agent.model.Inventory;
 import io.daxtier.agent.model.MemoryBlock;
 import io.daxtier.agent.model.Region;
 import io.daxtier.agent.model.Sizes;
+import io.daxtier.agent.plan.Step;
 import io.daxtier.agent.policy.History;
 import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.PoisonAction;
 import io.daxtier.api.v1alpha1.PoolMode;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -26,21 +21,23 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Acts on bad blocks that appear inside onlined memory: maps each new region bad-block range to
- * physical addresses (sectors relative to the region start, kernel-abi.md §2.5) and, per the pool's
- * policy, retires the pages ({@code hard_offline_page}) or marks the capacity unhealthy.
+ * Plans what bad blocks that appear inside onlined memory call for: maps each new region bad-block
+ * range to physical addresses (sectors relative to the region start, kernel-abi.md §2.5) and, per
+ * the pool's policy, plans retiring the pages ({@link Step.RetirePages}) or marking the capacity
+ * unhealthy ({@link Step.MarkUnhealthy}); the executor runs the steps, {@link #account} records
+ * what they did. Pure: it writes nothing.
  */
 public final class PoisonWatcher {
-  /** KPF_HWPOISON in {@code /proc/kpageflags}. */
-  private static final long HWPOISON = 1L << 19;
-
   /** At most this many pages are retired per bad range per pass; the rest is marked unhealthy. */
   static final long MAX_PAGES_PER_RANGE = 4096;
 
-  private final Kernel kernel;
+  private PoisonWatcher() {}
 
-  public PoisonWatcher(Kernel kernel) {
-    this.kernel = kernel;
+  /** The steps new poison calls for, and the history with those bad blocks taken as known. */
+  public record Planned(List<Step> steps, History history) {
+    public Planned {
+      steps = List.copyOf(steps);
+    }
   }
 
   /** The result of one check: the updated history and the events to report. */
@@ -49,8 +46,8 @@ public final class PoisonWatcher {
   /**
    * @param owners device name to the pool owning it (from the policy decisions)
    */
-  public Result check(Inventory inv, Map<String, NodePool> owners, History history) {
-    List<PoisonEvent> events = new ArrayList<>();
+  public static Planned plan(Inventory inv, Map<String, NodePool> owners, History history) {
+    List<Step> steps = new ArrayList<>();
     History h = history;
     long bs = inv.platform().blockSize();
     for (Region region : inv.regions()) {
@@ -85,30 +82,16 @@ public final class PoisonWatcher {
             // application gets SIGBUS on access, the kubelet sees the device unhealthy.
             action = PoisonAction.MarkUnhealthy;
           }
-          List<AddressRange> unhealthy =
-              new ArrayList<>(h.unhealthy().getOrDefault(d.name(), List.of()));
-          long retired = h.retiredPages().getOrDefault(d.name(), 0L);
           for (AddressRange part : online) {
             AddressRange pages = pageAligned(part);
-            long n = pages.size() / Sizes.PAGE;
-            String result;
-            if (action == PoisonAction.RetirePages) {
-              long done = retire(pages);
-              retired += done;
-              result = "retired " + done + " of " + n + " pages";
-              if (done < n) {
-                unhealthy.add(pages);
-                result += "; the rest marked unhealthy";
-              }
-            } else if (action == PoisonAction.MarkUnhealthy) {
-              unhealthy.add(pages);
-              result = "marked " + pages.size() + " bytes unhealthy";
-            } else {
-              result = "ignored by policy";
-            }
-            events.add(new PoisonEvent(d.name(), pool.name, action, pages, n, result));
+            steps.add(
+                switch (action) {
+                  case RetirePages ->
+                      new Step.RetirePages(d.name(), pool.name, pages, MAX_PAGES_PER_RANGE);
+                  case MarkUnhealthy -> new Step.MarkUnhealthy(d.name(), pool.name, pages);
+                  default -> new Step.IgnorePoison(d.name(), pool.name, pages);
+                });
           }
-          h = h.withPoison(d.name(), unhealthy, retired);
         }
         if (handled) {
           known.add(bb);
@@ -116,7 +99,63 @@ public final class PoisonWatcher {
       }
       h = h.withKnownBadBlocks(region.name(), known);
     }
-    return new Result(markKnownDevDax(inv, owners, h), events);
+    return new Planned(steps, markKnownDevDax(inv, owners, h));
+  }
+
+  /**
+   * Records what the poison steps did: pages retired (as the executor counted them; what was not
+   * retired is marked unhealthy), capacity marked unhealthy, one event per step.
+   *
+   * @param retired per {@link Step.RetirePages}, how many pages are out of use now
+   */
+  public static Result account(List<Step> steps, Map<Step, Long> retired, History history) {
+    List<PoisonEvent> events = new ArrayList<>();
+    History h = history;
+    for (Step s : steps) {
+      String device;
+      String pool;
+      AddressRange pages;
+      PoisonAction action;
+      if (s instanceof Step.RetirePages r) {
+        device = r.device();
+        pool = r.pool();
+        pages = r.pages();
+        action = PoisonAction.RetirePages;
+      } else if (s instanceof Step.MarkUnhealthy m) {
+        device = m.device();
+        pool = m.pool();
+        pages = m.pages();
+        action = PoisonAction.MarkUnhealthy;
+      } else if (s instanceof Step.IgnorePoison i) {
+        device = i.device();
+        pool = i.pool();
+        pages = i.pages();
+        action = PoisonAction.Ignore;
+      } else {
+        continue;
+      }
+      long n = pages.size() / Sizes.PAGE;
+      List<AddressRange> unhealthy = new ArrayList<>(h.unhealthy().getOrDefault(device, List.of()));
+      long retiredPages = h.retiredPages().getOrDefault(device, 0L);
+      String result;
+      if (action == PoisonAction.RetirePages) {
+        long done = retired.getOrDefault(s, 0L);
+        retiredPages += done;
+        result = "retired " + done + " of " + n + " pages";
+        if (done < n) {
+          cover(unhealthy, pages);
+          result += "; the rest marked unhealthy";
+        }
+      } else if (action == PoisonAction.MarkUnhealthy) {
+        cover(unhealthy, pages);
+        result = "marked " + pages.size() + " bytes unhealthy";
+      } else {
+        result = "ignored by policy";
+      }
+      events.add(new PoisonEvent(device, pool, action, pages, n, result));
+      h = h.withPoison(device, unhealthy, retiredPages);
+    }
+    return new Result(h, events);
   }
 
   /**
@@ -157,11 +196,7 @@ public final class PoisonWatcher {
       for (BadBlock bb : region.badBlocks()) {
         for (AddressRange part : devDaxParts(d, region.physical(bb))) {
           AddressRange pages = pageAligned(part);
-          if (unhealthy.stream()
-              .noneMatch(u -> u.start() <= pages.start() && pages.end() <= u.end())) {
-            unhealthy.add(pages);
-            added = true;
-          }
+          added |= cover(unhealthy, pages);
         }
       }
       if (added) {
@@ -196,40 +231,17 @@ public final class PoisonWatcher {
     return out;
   }
 
+  /** Adds the range unless an unhealthy range already covers it. */
+  private static boolean cover(List<AddressRange> unhealthy, AddressRange pages) {
+    if (unhealthy.stream().anyMatch(u -> u.start() <= pages.start() && pages.end() <= u.end())) {
+      return false;
+    }
+    return unhealthy.add(pages);
+  }
+
   static AddressRange pageAligned(AddressRange r) {
     long start = r.start() & ~(Sizes.PAGE - 1);
     long end = (r.end() | (Sizes.PAGE - 1));
     return new AddressRange(start, end);
-  }
-
-  /** Whether the kernel flags the page hardware-poisoned (false when kpageflags is unreadable). */
-  private boolean poisoned(long address) {
-    return kernel
-        .readAt(KernelPaths.KPAGEFLAGS, address / Sizes.PAGE * 8, 8)
-        .map(b -> (ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong() & HWPOISON) != 0)
-        .orElse(false);
-  }
-
-  private long retire(AddressRange pages) {
-    long done = 0;
-    long count = 0;
-    for (long a = pages.start();
-        a <= pages.end() && count < MAX_PAGES_PER_RANGE;
-        a += Sizes.PAGE, count++) {
-      if (poisoned(a)) {
-        // An earlier agent retired it and died before recording the bad block as known.
-        done++;
-        continue;
-      }
-      try {
-        kernel.write(KernelPaths.HARD_OFFLINE_PAGE, Sizes.hex(a));
-        done++;
-      } catch (KernelException e) {
-        if (e.errno() == Errno.EHWPOISON) {
-          done++; // already poisoned: the page is out of use
-        }
-      }
-    }
-    return done;
   }
 }

@@ -12,8 +12,6 @@ import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.kernel.KernelPaths;
 import io.daxtier.agent.model.DaxDevice;
 import io.daxtier.agent.model.Inventory;
-import io.daxtier.agent.model.Region;
-import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.ndctl.Ndctl;
 import io.daxtier.agent.plan.Plan;
 import io.daxtier.agent.plan.Planner;
@@ -37,7 +35,6 @@ import io.daxtier.api.v1alpha1.PmemNodeStatus;
 import io.daxtier.api.v1alpha1.PoolMode;
 import io.daxtier.api.v1alpha1.PoolPhase;
 import io.daxtier.api.v1alpha1.PoolSpecLimits;
-import io.daxtier.api.v1alpha1.ProvisionSpec;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -78,7 +75,6 @@ public final class NodeReconciler {
   private final Clock clock;
   private final InventoryReader reader;
   private final Executor executor;
-  private final PoisonWatcher poison;
   private final HotplugSwitch hotplug;
   private final NodeRecord record;
   private History history = History.empty();
@@ -109,7 +105,6 @@ public final class NodeReconciler {
         new Executor(
                 kernel, ndctl, Duration.ofMinutes(30), Duration.ofHours(12), hotplug, manageHotplug)
             .journal(new Journal());
-    this.poison = new PoisonWatcher(kernel);
   }
 
   /**
@@ -221,7 +216,13 @@ public final class NodeReconciler {
     Inventory inv = reader.read();
     load(inv, false);
     List<DeviceDecision> decisions = PoolPolicy.decide(inv, pools, released(history, pools), now);
-    Plan plan = Planner.plan(inv, decisions, pools, history);
+    // What this pass would do: namespaces to provision, the devices' and node's steps, and what
+    // poison already in online memory calls for (devices it converts are looked at once online).
+    Plan plan =
+        Planner.plan(inv, decisions, pools, history)
+            .with(
+                Planner.provision(inv, pools),
+                PoisonWatcher.plan(inv, owners(decisions, pools), history).steps());
     ExecutionReport none = new ExecutionReport(List.of(), Set.of(), Set.of(), List.of());
     List<DeviceResult> results = Phases.of(decisions, none, inv);
     NodeState state = NodeStateBuilder.build(inv, decisions, pools, history, now, Set.of());
@@ -247,7 +248,9 @@ public final class NodeReconciler {
     Inventory before = reader.read();
     load(before, true);
     history = released(history, pools);
-    if (provision(before, pools)) {
+    List<Step> provision = Planner.provision(before, pools);
+    List<NodeOutcome> provisioned = executor.provision(provision);
+    if (provisioned.stream().anyMatch(NodeOutcome::done)) {
       before = reader.read();
     }
     List<DeviceDecision> decisions = PoolPolicy.decide(before, pools, history, now);
@@ -256,21 +259,15 @@ public final class NodeReconciler {
     remember(report, plan, now);
     persist();
     Inventory after = plan.isEmpty() ? before : reader.read();
-    Map<String, NodePool> owners = new HashMap<>();
-    for (DeviceDecision dd : decisions) {
-      if (dd.pool() != null
-          && !(dd.decision() instanceof Decision.Block b && b.rule() == Reason.Conflict)) {
-        pools.stream()
-            .filter(p -> p.name.equals(dd.pool()))
-            .findFirst()
-            .ifPresent(p -> owners.put(dd.device(), p));
-      }
-    }
-    PoisonWatcher.Result pr = poison.check(after, owners, history);
+    PoisonWatcher.Planned poisonPlan = PoisonWatcher.plan(after, owners(decisions, pools), history);
+    PoisonWatcher.Result pr =
+        PoisonWatcher.account(
+            poisonPlan.steps(), executor.retire(poisonPlan.steps()), poisonPlan.history());
     history = pr.history();
     if (!pr.events().isEmpty()) {
       after = reader.read();
     }
+    plan = plan.with(provision, poisonPlan.steps());
     List<DeviceResult> results = Phases.of(decisions, report, after);
     serve(decisions, results, pools, after);
     hold(results, pools, after);
@@ -285,7 +282,31 @@ public final class NodeReconciler {
         StatusBuilder.build(after, results, pools, history, state, generation, now);
     annotate(status, pools, report);
     return new PassResult(
-        before, decisions, plan, report, after, results, pr.events(), state, status);
+        before,
+        decisions,
+        plan,
+        report.withProvisioned(provisioned),
+        after,
+        results,
+        pr.events(),
+        state,
+        status);
+  }
+
+  /** The pool each device is decided for, except devices in conflict (no pool of theirs acts). */
+  private static Map<String, NodePool> owners(
+      List<DeviceDecision> decisions, List<NodePool> pools) {
+    Map<String, NodePool> owners = new HashMap<>();
+    for (DeviceDecision dd : decisions) {
+      if (dd.pool() != null
+          && !(dd.decision() instanceof Decision.Block b && b.rule() == Reason.Conflict)) {
+        pools.stream()
+            .filter(p -> p.name.equals(dd.pool()))
+            .findFirst()
+            .ifPresent(p -> owners.put(dd.device(), p));
+      }
+    }
+    return owners;
   }
 
   /**
@@ -477,43 +498,5 @@ public final class NodeReconciler {
       }
       case BLOCKED, FAILED -> null;
     };
-  }
-
-  /** Creates devdax namespaces in selected regions with free space, when a pool asks. */
-  private boolean provision(Inventory inv, List<NodePool> pools) {
-    boolean created = false;
-    for (NodePool p : pools) {
-      ProvisionSpec prov = p.spec.devices == null ? null : p.spec.devices.provision;
-      if (p.state != NodePoolState.Active || prov == null || !Boolean.TRUE.equals(prov.enabled)) {
-        continue;
-      }
-      List<String> invalid = PoolSpecLimits.check(p.spec);
-      if (!invalid.isEmpty()) {
-        // Its devices are blocked InvalidSpec by the policy; no namespace is created for it.
-        LOG.warn("pool {}: not provisioning: {}", p.name, String.join("; ", invalid));
-        continue;
-      }
-      long size = prov.size == null ? 0 : Sizes.parse(prov.size);
-      long align = Sizes.parse(prov.align == null ? "2Mi" : prov.align);
-      for (Region r : inv.regions()) {
-        boolean selected =
-            p.spec.devices.regions == null
-                || p.spec.devices.regions.isEmpty()
-                || p.spec.devices.regions.contains(r.name());
-        long want = size == 0 ? r.available() : size;
-        if (selected && r.available() > 0 && want <= r.available() && want >= 256 * Sizes.MIB) {
-          if (ndctl.unavailable().isPresent()) {
-            LOG.warn(
-                "pool {}: not provisioning a namespace in {}: {}",
-                p.name,
-                r.name(),
-                ndctl.unavailable().get());
-            continue;
-          }
-          created |= ndctl.createNamespace(r.name(), size, align).isPresent();
-        }
-      }
-    }
-    return created;
   }
 }

@@ -58,8 +58,16 @@ class CrashMatrixTest {
   private final MutableClock clock = MutableClock.at("2026-12-05T04:00:00Z");
 
   /** {@link RestartSafetyTest#NODE} with region1 left without a namespace (free capacity). */
-  static final String RAW_REGION1 =
-      RestartSafetyTest.NODE.replace("    - {name: dax1.0, region: region1, mode: devdax}\n", "");
+  static final String RAW_REGION1 = withoutDax10();
+
+  /** The node with region1's space free (no namespace, no dax1.0 yet). */
+  private static String withoutDax10() {
+    String line = "  - {name: dax1.0, region: region1, mode: devdax}\n";
+    if (!RestartSafetyTest.NODE.contains(line)) {
+      throw new IllegalStateException("the node no longer lists dax1.0 as expected");
+    }
+    return RestartSafetyTest.NODE.replace(line, "");
+  }
 
   static final List<String> REGIONS = List.of("region0", "region1");
 
