@@ -181,7 +181,7 @@ public final class DaxtierOperator {
       return stopped.get();
     }
 
-    void stop() {
+    synchronized void stop() { // a second caller waits for the first to finish
       if (stopped.compareAndSet(false, true)) {
         operator.stop();
         if (leaseWatch != null) {
