@@ -150,7 +150,14 @@ public final class DaxtierOperator {
           t.setDaemon(true);
           t.start();
         });
-    operator.start();
+    try {
+      operator.start();
+    } catch (RuntimeException e) {
+      if (leaseWatch != null) {
+        leaseWatch.close();
+      }
+      throw e;
+    }
     HttpEndpoints http =
         config.httpPort() < 0
             ? null
@@ -183,9 +190,12 @@ public final class DaxtierOperator {
 
     synchronized void stop() { // a second caller waits for the first to finish
       if (stopped.compareAndSet(false, true)) {
-        operator.stop();
-        if (leaseWatch != null) {
-          leaseWatch.close();
+        try {
+          operator.stop();
+        } finally {
+          if (leaseWatch != null) {
+            leaseWatch.close();
+          }
         }
       }
     }
