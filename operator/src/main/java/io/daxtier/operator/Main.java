@@ -14,7 +14,10 @@ public final class Main {
 
   private Main() {}
 
-  /** Entry point; exit code 2 on bad configuration, 1 when start-up fails. */
+  /**
+   * Entry point; exit code 2 on bad configuration, 1 when start-up fails or the lease was lost (the
+   * pod then restarts and joins as a standby).
+   */
   @SuppressWarnings("checkstyle:regexp")
   public static void main(String[] args) {
     // With 2 CPUs the common ForkJoinPool has parallelism 1 and CompletableFuture then starts a new
@@ -57,7 +60,12 @@ public final class Main {
                     stopped.countDown();
                   },
                   "daxtier-shutdown"));
+      handle.leadership().onLoss(stopped::countDown);
       stopped.await();
+      if (handle.leadership().lost()) {
+        log.error("exiting: this instance lost the lease ({})", handle.leadership().lostReason());
+        return 1;
+      }
       return 0;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

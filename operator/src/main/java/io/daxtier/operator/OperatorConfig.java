@@ -23,6 +23,8 @@ import java.util.function.Function;
  * @param drainPoll how often a running drain is looked at again
  * @param releaseRecheck how often a deleted pool waiting for nodes is looked at again
  * @param poolReconcilesPerSecond upper bound of status aggregations per pool per second
+ * @param leaseDuration how long the Lease holds without renewal; the leader renews every {@code
+ *     leaseDuration * 2/15} and stops writing {@code leaseDuration * 2/3} after its last renewal
  */
 public record OperatorConfig(
     boolean leaderElection,
@@ -34,7 +36,50 @@ public record OperatorConfig(
     String eventNamespace,
     Duration drainPoll,
     Duration releaseRecheck,
-    int poolReconcilesPerSecond) {
+    int poolReconcilesPerSecond,
+    Duration leaseDuration) {
+
+  /** The lease duration the settings default to (JOSDK's and client-go's). */
+  public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(15);
+
+  /** A configuration with the default lease duration. */
+  public OperatorConfig(
+      boolean leaderElection,
+      String leaseName,
+      String leaseNamespace,
+      String identity,
+      int httpPort,
+      int reconcileThreads,
+      String eventNamespace,
+      Duration drainPoll,
+      Duration releaseRecheck,
+      int poolReconcilesPerSecond) {
+    this(
+        leaderElection,
+        leaseName,
+        leaseNamespace,
+        identity,
+        httpPort,
+        reconcileThreads,
+        eventNamespace,
+        drainPoll,
+        releaseRecheck,
+        poolReconcilesPerSecond,
+        DEFAULT_LEASE_DURATION);
+  }
+
+  /**
+   * How long after its last renewal a leader stops writing: two thirds of the lease duration (10s
+   * of 15s), so it is silent before anyone else may take the Lease.
+   */
+  public Duration renewDeadline() {
+    return leaseDuration.multipliedBy(2).dividedBy(3);
+  }
+
+  /** How often the Lease is renewed (and tried by standbys): 2s of 15s. */
+  public Duration retryPeriod() {
+    return leaseDuration.multipliedBy(2).dividedBy(15);
+  }
 
   /** One documented setting: its name (env form), default, and meaning. */
   public record Setting(String env, String defaultValue, String help) {
@@ -55,6 +100,11 @@ public record OperatorConfig(
               "$POD_NAMESPACE or daxtier-system",
               "Namespace of the Lease."),
           new Setting("DAXTIER_IDENTITY", "$POD_NAME or $HOSTNAME", "Identity in the Lease."),
+          new Setting(
+              "DAXTIER_LEASE_DURATION",
+              "15s",
+              "How long the Lease holds unrenewed; renewal every 2/15 of it, writes stop after"
+                  + " 2/3 without one."),
           new Setting(
               "DAXTIER_HTTP_PORT",
               "8080",
@@ -121,7 +171,8 @@ public record OperatorConfig(
         get(values, "DAXTIER_EVENT_NAMESPACE", "default", Function.identity()),
         get(values, "DAXTIER_DRAIN_POLL", "5s", OperatorConfig::duration),
         get(values, "DAXTIER_RELEASE_RECHECK", "30s", OperatorConfig::duration),
-        get(values, "DAXTIER_POOL_RECONCILES_PER_SECOND", "2", OperatorConfig::positive));
+        get(values, "DAXTIER_POOL_RECONCILES_PER_SECOND", "2", OperatorConfig::positive),
+        get(values, "DAXTIER_LEASE_DURATION", "15s", OperatorConfig::duration));
   }
 
   /** The same configuration without leader election and HTTP endpoints (tests, sandbox). */
@@ -136,7 +187,8 @@ public record OperatorConfig(
         eventNamespace,
         drainPoll,
         releaseRecheck,
-        poolReconcilesPerSecond);
+        poolReconcilesPerSecond,
+        leaseDuration);
   }
 
   /** The same configuration with another drain poll interval. */
@@ -151,7 +203,8 @@ public record OperatorConfig(
         eventNamespace,
         poll,
         releaseRecheck,
-        poolReconcilesPerSecond);
+        poolReconcilesPerSecond,
+        leaseDuration);
   }
 
   /** The same configuration with leader election switched on or off. */
@@ -166,7 +219,24 @@ public record OperatorConfig(
         eventNamespace,
         drainPoll,
         releaseRecheck,
-        poolReconcilesPerSecond);
+        poolReconcilesPerSecond,
+        leaseDuration);
+  }
+
+  /** The same configuration with another lease duration (and so renew deadline and period). */
+  public OperatorConfig withLeaseDuration(Duration lease) {
+    return new OperatorConfig(
+        leaderElection,
+        leaseName,
+        leaseNamespace,
+        identity,
+        httpPort,
+        reconcileThreads,
+        eventNamespace,
+        drainPoll,
+        releaseRecheck,
+        poolReconcilesPerSecond,
+        lease);
   }
 
   /** The same configuration serving HTTP on {@code port}. */
@@ -181,7 +251,8 @@ public record OperatorConfig(
         eventNamespace,
         drainPoll,
         releaseRecheck,
-        poolReconcilesPerSecond);
+        poolReconcilesPerSecond,
+        leaseDuration);
   }
 
   /** The same configuration with more or fewer reconcile threads. */
@@ -196,7 +267,8 @@ public record OperatorConfig(
         eventNamespace,
         drainPoll,
         releaseRecheck,
-        poolReconcilesPerSecond);
+        poolReconcilesPerSecond,
+        leaseDuration);
   }
 
   private static <T> T get(

@@ -33,6 +33,18 @@ class OperatorConfigTest {
   }
 
   @Test
+  void theLeaseDurationSetsTheRenewDeadlineAndPeriod() {
+    OperatorConfig dflt = OperatorConfig.fromEnvironment(Map.of());
+    assertThat(dflt.leaseDuration()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(dflt.renewDeadline()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(dflt.retryPeriod()).isEqualTo(Duration.ofSeconds(2));
+    OperatorConfig c = OperatorConfig.parse(Map.of(), List.of("--lease-duration=30s"));
+    assertThat(c.renewDeadline()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(c.retryPeriod()).isEqualTo(Duration.ofSeconds(4));
+    assertThat(c.withHttpPort(1).leaseDuration()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
   void badSettingsAreTypedErrors() {
     assertThatThrownBy(() -> OperatorConfig.parse(Map.of(), List.of("--nope=1")))
         .isInstanceOfSatisfying(

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Records Kubernetes Events on a PmemPool. Pools are cluster-scoped, so, like client-go's recorder,
  * the events go to a configurable namespace (default {@code default}) where {@code kubectl describe
- * pmempool} finds them. Events are best-effort: a failure is logged, never thrown.
+ * pmempool} finds them. Events are best-effort: a failure is logged, never thrown (but an Event the
+ * leadership fence refuses throws {@link NotLeader}, like every other write).
  */
 public final class PoolEvents {
   private static final Logger LOG = LoggerFactory.getLogger(PoolEvents.class);

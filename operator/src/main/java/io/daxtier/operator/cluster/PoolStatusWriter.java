@@ -33,6 +33,16 @@ public final class PoolStatusWriter {
     return Objects.equals(JSON.valueToTree(a), JSON.valueToTree(b));
   }
 
+  /**
+   * Admits (and counts) the finalizer removal JOSDK sends when cleanup returns {@code
+   * defaultDelete}: that write is JOSDK's, so the leadership fence is asked here, just before.
+   *
+   * @throws NotLeader when this instance may not write any more
+   */
+  public void admitFinalizerRemoval(PmemPool pool) {
+    writes.record("PmemPool", "remove-finalizer");
+  }
+
   /** Patches {@code desired} onto {@code pool} unless the pool already has it; true if it wrote. */
   public boolean write(PmemPool pool, PmemPoolStatus desired) {
     if (pool.getStatus() != null && same(pool.getStatus(), desired)) {

@@ -127,6 +127,7 @@ public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<P
     lastIssues.remove(pool.getMetadata().getUid());
     metrics.forgetPool(pool.getMetadata().getName());
     events.normal(pool, "Released", "every node released the pool; finalizer removed");
+    statusWriter.admitFinalizerRemoval(pool);
     return DeleteControl.defaultDelete();
   }
 
