@@ -26,7 +26,6 @@ public enum Reason {
   /** Another pool holds the device; phase Conflict. */
   Conflict(Kind.BLOCKED, DevicePhase.Conflict),
   InUseAsSystemRam(Kind.BLOCKED),
-  RangeLeaked(Kind.BLOCKED),
   EraseUnsafe(Kind.BLOCKED),
   /** The pool's spec breaks a bound of {@code PoolSpecLimits}: nothing is written for it. */
   InvalidSpec(Kind.BLOCKED),
@@ -51,6 +50,8 @@ public enum Reason {
   BoundElsewhere(Kind.FAILED),
   DevDaxBindFailed(Kind.FAILED),
   BlocksOnline(Kind.FAILED),
+  /** Memory blocks remained after kmem's unbind: the range is lost until reboot. */
+  RangeLeaked(Kind.FAILED),
   NoMemoryBlocks(Kind.FAILED),
   ZoneRace(Kind.FAILED),
   MemoryDidNotGrow(Kind.FAILED),
