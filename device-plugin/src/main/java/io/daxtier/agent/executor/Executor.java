@@ -156,8 +156,14 @@ public final class Executor {
         runErase(r.release());
         return new NodeOutcome(s, new Outcome.Done(), "erase of " + r.release() + " finished");
       } else if (s instanceof Step.EndErase e) {
-        enableRegions(e.regions());
-        return new NodeOutcome(s, new Outcome.Done(), "erase of " + e.release() + " ended");
+        List<String> disabled = enableRegions(e.regions());
+        return disabled.isEmpty()
+            ? new NodeOutcome(s, new Outcome.Done(), "erase of " + e.release() + " ended")
+            : new NodeOutcome(
+                s,
+                new Outcome.Stopped(
+                    Reason.RegionNotEnabled, "ndctl enable-region " + disabled + " failed"),
+                "erase of " + e.release() + " ended, regions " + disabled + " still disabled");
       } else if (s instanceof Step.EnableDemotion) {
         if (!"true".equals(kernel.readTrimmed(KernelPaths.DEMOTION).orElse(""))) {
           kernel.write(KernelPaths.DEMOTION, "true");
@@ -635,7 +641,7 @@ public final class Executor {
         journal
             .get(key)
             .orElseThrow(() -> new StepFailure(Reason.EraseFailed, key + ": no intent"));
-    boolean inProgress = false;
+    StepFailure failure = null;
     try {
       if (!e.done()) {
         for (String region : e.regions()) {
@@ -672,7 +678,6 @@ public final class Executor {
             record(key, e);
           }
           if (!overwriteFinished(dimm, since)) {
-            inProgress = true;
             throw new StepFailure(
                 Reason.EraseInProgress,
                 dimm
@@ -686,11 +691,33 @@ public final class Executor {
           record(key, e);
         }
       }
-    } finally {
-      // Regions stay disabled while an overwrite runs; enabled once all are done, or on failure.
-      if (!inProgress) {
-        enableRegions(e.regions());
+    } catch (StepFailure f) {
+      failure = f;
+    } catch (RuntimeException x) {
+      enableRegions(e.regions()); // a kernel or ndctl failure: the regions come back
+      throw x;
+    }
+    // Regions stay disabled while an overwrite runs; enabled once all are done, or on failure.
+    boolean running =
+        failure != null
+            && failure.outcome() instanceof Outcome.Stopped stop
+            && stop.reason() == Reason.EraseInProgress;
+    if (!running) {
+      List<String> disabled = enableRegions(e.regions());
+      if (failure == null && !disabled.isEmpty()) {
+        failure =
+            new StepFailure(
+                Reason.RegionNotEnabled,
+                "the DIMMs "
+                    + e.dimms()
+                    + " are overwritten, but ndctl enable-region "
+                    + String.join(" ", disabled)
+                    + " failed: their devices stay away until the region is enabled (see dmesg;"
+                    + " a kernel under a hypervisor may refuse it after a security operation)");
       }
+    }
+    if (failure != null) {
+      throw failure;
     }
   }
 
@@ -708,14 +735,18 @@ public final class Executor {
     return kernel.exists(KernelPaths.ND_DEVICES + "/" + region + "/driver");
   }
 
-  private void enableRegions(List<String> regions) {
+  /** Enables the regions that are disabled; returns those that stay disabled. */
+  private List<String> enableRegions(List<String> regions) {
+    List<String> failed = new ArrayList<>();
     for (String region : regions) {
       if (kernel.exists(KernelPaths.ND_DEVICES + "/" + region)
           && !enabled(region)
           && !ndctl.enableRegion(region)) {
         LOG.warn("{}: ndctl enable-region failed after the erase", region);
+        failed.add(region);
       }
     }
+    return failed;
   }
 
   private boolean overwriteRunning(String dimm) {

@@ -59,6 +59,8 @@ public enum Reason {
   ScrubFailed(Kind.FAILED),
   ScrubTimeout(Kind.FAILED),
   EraseFailed(Kind.FAILED),
+  /** An erase is done but a region on its DIMMs could not be enabled: its devices stay away. */
+  RegionNotEnabled(Kind.FAILED),
   ProvisionFailed(Kind.FAILED),
   DemotionFailed(Kind.FAILED),
   RecordWriteFailed(Kind.FAILED),

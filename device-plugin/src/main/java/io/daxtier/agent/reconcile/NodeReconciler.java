@@ -413,18 +413,21 @@ public final class NodeReconciler {
       String key = p == null ? null : History.releaseKey(p.name, p.uid);
       History.Erase erase = key == null ? null : history.erases().get(key);
       boolean pending = p != null && p.state == NodePoolState.Release && erase != null;
-      if (!pending || erase.done() || ps.phase == PoolPhase.Failed) {
+      if (!pending || ps.phase == PoolPhase.Failed) {
         continue;
       }
-      ps.phase = PoolPhase.Releasing;
-      ps.reason = "Erasing";
-      ps.message =
+      String progress =
           "overwritten "
               + erase.completed().size()
               + "/"
               + erase.dimms().size()
               + " DIMMs "
               + erase.dimms();
+      if (!erase.done()) {
+        ps.phase = PoolPhase.Releasing;
+        ps.reason = "Erasing";
+        ps.message = progress;
+      }
       // The erase resumed by this pass (its devices may be out of sight) stopped: its reason.
       for (NodeOutcome n : report.node()) {
         if (n.step() instanceof Step.ResumeErase r
@@ -433,7 +436,7 @@ public final class NodeReconciler {
             && stop.reason().kind() != Reason.Kind.IN_PROGRESS) {
           ps.phase = stop.reason().kind() == Reason.Kind.FAILED ? PoolPhase.Failed : ps.phase;
           ps.reason = stop.reason().name();
-          ps.message = stop.message() + " (" + ps.message + ")";
+          ps.message = stop.message() + " (" + progress + ")";
         }
       }
     }

@@ -231,6 +231,48 @@ class LongWaitsTest {
     assertThat(n2.calls()).noneMatch(c -> c.startsWith("sanitize"));
   }
 
+  @Test
+  void aRegionThatWillNotComeBackAfterTheEraseIsReportedOnThePoolUntilItDoes() throws Exception {
+    SimulatedKernel k = Nodes.secureServer();
+    SimulatedNdctl n = new SimulatedNdctl(k);
+    NodeReconciler a = agent(k, n);
+    NodePool pool = Pools.with(Pools.systemRam("p"), Pools.devices("dax1.0"));
+    assertThat(a.reconcile(List.of(pool), 1L).converged()).isTrue();
+    NodePool release = Pools.releasing(pool, ReleaseAction.Erase);
+    k.refuseEnableRegion(true);
+
+    PassResult r = a.reconcile(List.of(release), 2L);
+    for (int i = 0; i < 4 && k.dimmOverwrites("nmem3") == 0; i++) {
+      clock.advance(Duration.ofSeconds(5));
+      r = a.reconcile(List.of(release), 2L);
+    }
+    clock.advance(Duration.ofSeconds(5));
+    r = a.reconcile(List.of(release), 2L); // the erase is done; region1 stays disabled
+    assertThat(k.regionDisabled("region1")).isTrue();
+    assertThat(r.status().pools)
+        .singleElement()
+        .satisfies(
+            ps -> {
+              assertThat(ps.phase).isEqualTo(PoolPhase.Failed);
+              assertThat(ps.reason).isEqualTo("RegionNotEnabled");
+              assertThat(ps.message).contains("region1", "overwritten 2/2");
+            });
+    assertThat(r.devices())
+        .filteredOn(d -> "p".equals(d.pool()))
+        .noneMatch(d -> d.phase() == DevicePhase.Released);
+
+    k.refuseEnableRegion(false);
+    clock.advance(Duration.ofSeconds(5));
+    r = a.reconcile(List.of(release), 2L);
+    for (int i = 0; i < 2 && !released(r); i++) {
+      r = a.reconcile(List.of(release), 2L);
+    }
+    assertThat(released(r)).isTrue();
+    assertThat(k.regionDisabled("region1")).isFalse();
+    assertThat(k.dimmOverwrites("nmem2")).isEqualTo(1);
+    assertThat(k.dimmOverwrites("nmem3")).isEqualTo(1);
+  }
+
   private static boolean released(PassResult r) {
     return r.devices().stream()
         .filter(d -> d.pool() != null)

@@ -427,9 +427,19 @@ public final class SimulatedKernel implements Kernel {
     tree = null;
   }
 
+  private boolean enableRegionRefused;
+
   /** Makes kmem's probe of this device fail with EINVAL, as for a region with no valid node. */
   public void refuseKmem(String device) {
     kmemRefuses.add(device);
+  }
+
+  /**
+   * Makes enable-region fail, as a 6.2+ kernel under a hypervisor does after a security operation
+   * ("Failed to synchronize CPU cache state"): the region stays disabled.
+   */
+  public void refuseEnableRegion(boolean refuse) {
+    enableRegionRefused = refuse;
   }
 
   /** Makes clear-errors leave the bad blocks in place. */
@@ -630,7 +640,7 @@ public final class SimulatedKernel implements Kernel {
   /** Enables a region again: its dax devices come back, bound to device_dax. */
   public boolean enableRegion(String region) {
     Region r = regions.get(region);
-    if (r == null) {
+    if (r == null || (r.disabled && enableRegionRefused)) {
       return false;
     }
     if (r.disabled) {
