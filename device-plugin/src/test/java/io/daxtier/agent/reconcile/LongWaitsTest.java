@@ -114,9 +114,7 @@ class LongWaitsTest {
     SimulatedKernel k = Nodes.secureServer();
     SimulatedNdctl n = new SimulatedNdctl(k);
     NodeReconciler a = agent(k, n);
-    NodePool pool = Pools.with(Pools.systemRam("p"), Pools.devices("dax1.0"));
-    assertThat(a.reconcile(List.of(pool), 1L).converged()).isTrue();
-    NodePool release = Pools.releasing(pool, ReleaseAction.Erase);
+    NodePool release = convertedThenErased(a);
 
     k.holdOverwrite(true);
     PassResult r = timed(() -> a.reconcile(List.of(release), 2L));
@@ -179,9 +177,7 @@ class LongWaitsTest {
     SimulatedKernel k = Nodes.secureServer();
     SimulatedNdctl n = new SimulatedNdctl(k);
     NodeReconciler a = agent(k, n);
-    NodePool pool = Pools.with(Pools.systemRam("p"), Pools.devices("dax1.0"));
-    assertThat(a.reconcile(List.of(pool), 1L).converged()).isTrue();
-    NodePool release = Pools.releasing(pool, ReleaseAction.Erase);
+    NodePool release = convertedThenErased(a);
 
     k.holdOverwrite(true);
     a.reconcile(List.of(release), 2L); // nmem2's overwrite starts; the agent is killed here
@@ -209,9 +205,7 @@ class LongWaitsTest {
   void theOverwriteTimeoutCountsFromTheRecordedStartAcrossRestarts() throws Exception {
     SimulatedKernel k = Nodes.secureServer();
     NodeReconciler a = agent(k, new SimulatedNdctl(k));
-    NodePool pool = Pools.with(Pools.systemRam("p"), Pools.devices("dax1.0"));
-    assertThat(a.reconcile(List.of(pool), 1L).converged()).isTrue();
-    NodePool release = Pools.releasing(pool, ReleaseAction.Erase);
+    NodePool release = convertedThenErased(a);
     k.holdOverwrite(true);
     a.reconcile(List.of(release), 2L);
 
@@ -236,9 +230,7 @@ class LongWaitsTest {
     SimulatedKernel k = Nodes.secureServer();
     SimulatedNdctl n = new SimulatedNdctl(k);
     NodeReconciler a = agent(k, n);
-    NodePool pool = Pools.with(Pools.systemRam("p"), Pools.devices("dax1.0"));
-    assertThat(a.reconcile(List.of(pool), 1L).converged()).isTrue();
-    NodePool release = Pools.releasing(pool, ReleaseAction.Erase);
+    NodePool release = convertedThenErased(a);
     k.refuseEnableRegion(true);
 
     PassResult r = a.reconcile(List.of(release), 2L);
@@ -271,6 +263,13 @@ class LongWaitsTest {
     assertThat(k.regionDisabled("region1")).isFalse();
     assertThat(k.dimmOverwrites("nmem2")).isEqualTo(1);
     assertThat(k.dimmOverwrites("nmem3")).isEqualTo(1);
+  }
+
+  /** Pool p with dax1.0 (on nmem2 and nmem3) converged by {@code a}, then released with Erase. */
+  private static NodePool convertedThenErased(NodeReconciler a) {
+    NodePool pool = Pools.with(Pools.systemRam("p"), Pools.devices("dax1.0"));
+    assertThat(a.reconcile(List.of(pool), 1L).converged()).isTrue();
+    return Pools.releasing(pool, ReleaseAction.Erase);
   }
 
   private static boolean released(PassResult r) {
