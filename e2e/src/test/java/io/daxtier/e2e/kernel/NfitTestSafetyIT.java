@@ -247,6 +247,92 @@ class NfitTestSafetyIT {
     assertThat(lines("security-after-erase")).allSatisfy(l -> assertThat(l).endsWith(" disabled"));
   }
 
+  /**
+   * Issue 12: the agent killed (SIGKILL) while a DIMM's overwrite runs in the kernel, after its
+   * node record says the overwrite started; the overwrite ends while no agent runs, and the
+   * restarted agent (same state dir) counts it done instead of overwriting that DIMM again.
+   */
+  @Test
+  void scenario4AgentKilledMidOverwriteDoesNotRepeatItAfterRestart() {
+    List<String> dimms = Arrays.asList(run.file("region3.dimms").trim().split(" "));
+    List<String> killed = lines("erase-killed");
+    String head = killed.get(0);
+    assertThat(head).as("erase-killed").matches("killed nmem\\d+ after .*, exit 137\\)");
+    String dimm = head.split(" ")[1];
+    assertThat(dimms).as(String.join("\n", killed)).contains(dimm);
+    assertThat(head).as("the agent's JVM was the process killed").contains(" java, exit 137)");
+    // while the overwrite runs the kernel reads `overwrite` or answers ENOTTY (no flag set)
+    assertThat(killed)
+        .as("security at the kill (erase-poll.log: %s)", run.file("erase-poll.log"))
+        .anyMatch(
+            l ->
+                l.equals(dimm + " overwrite")
+                    || l.startsWith(dimm + " cat:")
+                        && l.endsWith("Inappropriate ioctl for device"));
+    assertThat(lines("ndctl-calls.erase-killed.log"))
+        .as("the killed agent issued it")
+        .contains("sanitize-dimm --overwrite " + dimm);
+    JsonNode atKill = erase("node-record.erase-killed.json");
+    assertThat(atKill.path("started").has(dimm)).as(atKill.toString()).isTrue();
+    assertThat(texts(atKill.path("completed"))).doesNotContain(dimm);
+    assertThat(run.file("erase-killed-after"))
+        .as("the overwrite ended while no agent ran")
+        .startsWith(dimm + " disabled");
+
+    assertThat(AgentScenario.rc(run, "erase")).as(AgentScenario.output(run, "erase")).isZero();
+    List<String> calls = lines("ndctl-calls.erase.log");
+    for (String d : dimms) {
+      assertThat(calls.stream().filter(c -> c.equals("sanitize-dimm --overwrite " + d)))
+          .as("overwrites of " + d + " in " + calls)
+          .hasSize(1);
+    }
+    assertThat(calls.stream().filter(c -> c.startsWith("sanitize-dimm")))
+        .as(calls.toString())
+        .hasSize(dimms.size());
+
+    JsonNode status = AgentScenario.json(run, "status-erase.json");
+    List<JsonNode> region3 = new ArrayList<>();
+    status
+        .path("devices")
+        .forEach(
+            d -> {
+              if (d.path("name").asText().startsWith("dax3.")) {
+                region3.add(d);
+              }
+            });
+    assertThat(region3)
+        .as(status.toString())
+        .anyMatch(d -> d.path("name").asText().equals("dax3.0"));
+    assertThat(region3)
+        .as(status.toString())
+        .allSatisfy(d -> assertThat(d.path("phase").asText()).isEqualTo("Released"));
+
+    JsonNode erase = erase("node-record.erase.json");
+    assertThat(texts(erase.path("completed")))
+        .as(erase.toString())
+        .containsExactlyInAnyOrderElementsOf(dimms);
+    assertThat(texts(erase.path("issued"))).containsExactlyInAnyOrderElementsOf(dimms);
+    dimms.forEach(d -> assertThat(erase.path("started").has(d)).as(d).isTrue());
+    // the status's short form of the record says the same
+    JsonNode erases = status.path("record").path("erases");
+    assertThat(erases).as(status.path("record").toString()).hasSize(1);
+    assertThat(texts(erases.get(0).path("completed"))).containsExactlyInAnyOrderElementsOf(dimms);
+  }
+
+  /** The one erase in a copy of /tmp/state-erase/node-record.json. */
+  private static JsonNode erase(String file) {
+    JsonNode record = AgentScenario.json(run, file);
+    JsonNode erases = record.path("history").path("erases");
+    assertThat(erases.size()).as(file + ": " + record).isEqualTo(1);
+    return erases.elements().next();
+  }
+
+  private static List<String> texts(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(n -> out.add(n.asText()));
+    return out;
+  }
+
   @Test
   void scenario5KernelRefusalIsReportedAndTheDeviceGoesBackToDeviceDax() {
     assertThat(AgentScenario.rc(run, "daxctl-refused")).isNotZero();

@@ -107,8 +107,73 @@ cp "$OUT/ndctl-calls.log" "$OUT/ndctl-calls.erase-blocked.log"
 raw=$(sed -n 's/.*"dev":"\(namespace[0-9.]*\)".*/\1/p' "$OUT/raw.out" | head -n1)
 step destroy ndctl destroy-namespace -f "$raw"
 : >"$OUT/ndctl-calls.log"
+# The erase's first agent is killed (SIGKILL, as an OOM kill or a node crash would) while a DIMM's
+# overwrite runs in the kernel and after the node record says it started; a second agent (the same
+# command and state dir) finishes the erase without overwriting that DIMM again. The JVM is exec'd
+# from the background subshell, so $! is the agent itself. While an overwrite runs, `security`
+# reads `overwrite` or cannot be read (ENOTTY: no state flag set); both count as running, as they
+# do for the agent. erase-poll.log has every change the poll saw.
+mark erase-kill
+(
+  PATH=/tmp/shim:$PATH
+  exec "$JAVA" $JAVA_OPTS ${AGENT_CDS:+-XX:SharedArchiveFile=$AGENT_CDS} -jar "$AGENT_JAR" \
+    --state-dir /tmp/state-erase run --once --metrics-port -1 --pool-file "$OUT/erase.yaml" \
+    --status-file "$OUT/status-erase.json"
+) >"$OUT/erase-killed-run.out" 2>"$OUT/erase-killed-run.err" &
+apid=$!
+record=/tmp/state-erase/node-record.json
+started_re='"started"[[:space:]]*:[[:space:]]*\{[^}]*"DIMM"'
+completed_re='"completed"[[:space:]]*:[[:space:]]*\[[^]]*"DIMM"'
+killed=none
+seen=
+: >"$OUT/erase-poll.log"
+t0=$(now_us)
+# up to ~120 s: the JVM's start and its first pass under TCG, then the overwrite (~10 s)
+while [[ $killed == none ]] && (( $(now_us) - t0 < 120000000 )); do
+  [[ -r $record ]] && rec=$(<"$record") || rec=
+  now=
+  for d in "${dimms[@]}"; do
+    s=
+    read -r s <"/sys/bus/nd/devices/$d/security" 2>/dev/null
+    s=${s:-unreadable}
+    at=
+    [[ $rec =~ ${started_re/DIMM/$d} ]] && at=started
+    [[ $rec =~ ${completed_re/DIMM/$d} ]] && at=completed
+    now+="$d=$s${at:+/$at} "
+    [[ $killed == none && $at == started && $s != disabled ]] && killed=$d
+  done
+  if [[ $now != "$seen" ]]; then
+    echo "$(( ($(now_us) - t0) / 1000 )) ms: $now" >>"$OUT/erase-poll.log"
+    seen=$now
+  fi
+  [[ $killed == none ]] && sleep 0.1
+done
+comm=$(cat "/proc/$apid/comm" 2>&1)
+kill -9 "$apid"
+wait "$apid"
+rc=$?
+{
+  echo "killed $killed after $(( ($(now_us) - t0) / 1000 )) ms (pid $apid $comm, exit $rc)"
+  for d in "${dimms[@]}"; do echo "$d $(cat /sys/bus/nd/devices/$d/security 2>&1)"; done
+} >"$OUT/erase-killed"
+cp "$record" "$OUT/node-record.erase-killed.json" 2>/dev/null
+cp "$OUT/ndctl-calls.log" "$OUT/ndctl-calls.erase-killed.log"
+# The hard case: the overwrite ends while no agent runs (the kernel looks again after 10 s).
+if [[ $killed != none ]]; then
+  t0=$(now_us)
+  s=
+  while (( $(now_us) - t0 < 60000000 )); do
+    s=
+    read -r s <"/sys/bus/nd/devices/$killed/security" 2>/dev/null
+    s=${s:-unreadable}
+    [[ $s == disabled ]] && break
+    sleep 0.1
+  done
+  echo "$killed $s after $(( ($(now_us) - t0) / 1000 )) ms" >"$OUT/erase-killed-after"
+fi
 step erase agent_once erase
 cp "$OUT/ndctl-calls.log" "$OUT/ndctl-calls.erase.log"
+cp "$record" "$OUT/node-record.erase.json" 2>/dev/null
 for d in "${dimms[@]}"; do echo "$d $(cat /sys/bus/nd/devices/$d/security 2>&1)"; done >"$OUT/security-after-erase"
 
 # ---- 3: real security states. Passphrases on all four DIMMs (unlocked), one frozen, one locked.
