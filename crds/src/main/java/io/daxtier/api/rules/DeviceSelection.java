@@ -24,16 +24,20 @@ import java.util.Optional;
 public final class DeviceSelection {
   private DeviceSelection() {}
 
-  /** Whether {@code sel} picks the device with these facts ({@code size} null when unknown). */
+  /**
+   * Whether {@code sel} picks the device with these facts ({@code region} null when the device has
+   * none, {@code size} null when unknown).
+   */
   public static boolean selects(
       DeviceSelector sel, String name, String region, MemoryType memoryType, Long size) {
     if (sel == null) {
       return true;
     }
-    if (restricts(sel.daxDevices) && !sel.daxDevices.contains(name)) {
+    if (restricts(sel.daxDevices) && !listed(sel.daxDevices, name)) {
       return false;
     }
-    if (restricts(sel.regions) && !sel.regions.contains(region)) {
+    // A device without a region (hmem) is never in a region list.
+    if (restricts(sel.regions) && !listed(sel.regions, region)) {
       return false;
     }
     if (sel.memoryType != null
@@ -54,6 +58,11 @@ public final class DeviceSelection {
   /** Whether {@code sel} picks a device as its agent reported it in the PmemNode status. */
   public static boolean selects(DeviceSelector sel, DeviceStatus device) {
     return selects(sel, device.name, device.region, device.memoryType, device.size);
+  }
+
+  /** Null-safe membership (an immutable list throws on {@code contains(null)}). */
+  private static boolean listed(List<String> names, String name) {
+    return name != null && names.contains(name);
   }
 
   /** Whether a name list restricts the selection: an absent or empty list means any. */

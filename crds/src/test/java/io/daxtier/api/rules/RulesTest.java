@@ -77,6 +77,15 @@ class RulesTest {
   }
 
   @Test
+  void aDeviceWithoutRegionIsInNoRegionList() {
+    DeviceSelector s = new DeviceSelector();
+    s.regions = List.of("region0");
+    assertThat(DeviceSelection.selects(s, "dax9.0", null, MemoryType.HMEM, 1L)).isFalse();
+    s.regions = List.of();
+    assertThat(DeviceSelection.selects(s, "dax9.0", null, MemoryType.HMEM, 1L)).isTrue();
+  }
+
+  @Test
   void aMinSizeThatIsNoQuantityRestrictsNothing() {
     DeviceSelector s = new DeviceSelector();
     s.minSize = "4GB";
