@@ -19,7 +19,6 @@ import io.daxtier.api.v1alpha1.ScrubMode;
 import io.daxtier.api.v1alpha1.ScrubPolicy;
 import io.daxtier.api.v1alpha1.TieringSpec;
 import io.daxtier.api.v1alpha1.TopologyMode;
-import io.daxtier.api.v1alpha1.Zone;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -53,7 +52,7 @@ public final class PoolDefaults {
     out.nodeSelector = src.nodeSelector;
     out.mode = src.mode == null ? PoolMode.SystemRam : src.mode;
     out.devices = devices(src.devices);
-    out.online = out.mode == PoolMode.SystemRam ? online(src.online) : src.online;
+    out.online = out.mode == PoolMode.SystemRam ? online(src) : src.online;
     out.tiering = out.mode == PoolMode.SystemRam ? tiering(src.tiering) : src.tiering;
     out.policy = policy(src.policy);
     out.resource = resource(src.resource);
@@ -80,9 +79,9 @@ public final class PoolDefaults {
     return out;
   }
 
-  private static OnlineSpec online(OnlineSpec src) {
+  private static OnlineSpec online(PmemPoolSpec src) {
     OnlineSpec out = new OnlineSpec();
-    out.zone = src == null || src.zone == null ? Zone.Movable : src.zone;
+    out.zone = src.effectiveZone();
     return out;
   }
 
