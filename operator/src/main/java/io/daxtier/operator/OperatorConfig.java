@@ -1,6 +1,6 @@
 package io.daxtier.operator;
 
-import io.daxtier.operator.model.GoDurations;
+import io.daxtier.api.rules.GoDurations;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.daxtier.sandbox;
 
 import io.daxtier.agent.plugin.testing.PluginConnection;
-import io.daxtier.operator.model.GoDurations;
+import io.daxtier.api.rules.GoDurations;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;

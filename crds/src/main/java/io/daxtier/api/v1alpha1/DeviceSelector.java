@@ -8,19 +8,22 @@ import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
-/** Which dax devices on a node belong to a pool. All given criteria must hold (AND). */
+/**
+ * Which dax devices on a node belong to a pool. All given criteria must hold (AND); an empty name
+ * or region list restricts nothing. Evaluated by {@link io.daxtier.api.rules.DeviceSelection}.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class DeviceSelector {
 
   @JsonPropertyDescription(
-      "Exact device names (e.g. dax0.0; at most 256 names of up to 32 characters). Absent means"
-          + " every device that passes the other criteria.")
+      "Exact device names (e.g. dax0.0; at most 256 names of up to 32 characters). Absent or"
+          + " empty ([]) means any device: every device that passes the other criteria.")
   @Size(max = PoolSpecLimits.MAX_DEVICE_LIST)
   public List<@Pattern("^dax[0-9]+\\.[0-9]+$") @Size(max = 32) String> daxDevices;
 
   @JsonPropertyDescription(
       "Only devices whose region is one of these (libnvdimm/CXL region names, e.g. region0; at"
-          + " most 256 names of up to 32 characters).")
+          + " most 256 names of up to 32 characters). Absent or empty ([]) means any region.")
   @Size(max = PoolSpecLimits.MAX_DEVICE_LIST)
   public List<@Pattern("^region[0-9]+$") @Size(max = 32) String> regions;
 

@@ -6,13 +6,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import io.daxtier.api.rules.PoolRules;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.PmemNode;
 import io.daxtier.api.v1alpha1.PmemPool;
 import io.daxtier.api.v1alpha1.PmemPoolSpec;
-import io.daxtier.api.v1alpha1.PoolSpecLimits;
-import io.daxtier.api.v1alpha1.ReleaseAction;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,20 +89,11 @@ public final class PoolFile {
   }
 
   /**
-   * The checks the API server would have made: the bounds of {@link PoolSpecLimits} (every broken
-   * one, each naming its field) and the erase confirmation, before anything touches the kernel.
+   * The checks the API server would have made: the shared {@link PoolRules} (every problem, each
+   * naming its field), before anything touches the kernel.
    */
   private static void validate(Path file, NodePool p) throws BadPoolFile {
-    List<String> errors = new ArrayList<>(PoolSpecLimits.checkName(p.name));
-    errors.addAll(PoolSpecLimits.check(p.spec));
-    if (p.spec != null
-        && p.spec.release != null
-        && p.spec.release.action == ReleaseAction.Erase
-        && !Boolean.TRUE.equals(p.spec.release.confirmErase)) {
-      errors.add(
-          "release.action Erase overwrites the pool's DIMMs: set spec.release.confirmErase: true"
-              + " to confirm");
-    }
+    List<String> errors = PoolRules.problems(p.name, p.spec);
     if (!errors.isEmpty()) {
       throw new BadPoolFile(file + ": pool " + p.name + ": " + String.join("; ", errors), null);
     }

@@ -10,10 +10,13 @@ import io.daxtier.agent.policy.Decision;
 import io.daxtier.agent.policy.DeviceDecision;
 import io.daxtier.agent.policy.History;
 import io.daxtier.agent.policy.Reason;
+import io.daxtier.api.rules.DeviceSelection;
+import io.daxtier.api.rules.PoolDefaults;
 import io.daxtier.api.v1alpha1.DaxBusModel;
 import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
+import io.daxtier.api.v1alpha1.PmemPoolSpec;
 import io.daxtier.api.v1alpha1.PoolMode;
 import io.daxtier.api.v1alpha1.PoolSpecLimits;
 import io.daxtier.api.v1alpha1.ProvisionSpec;
@@ -182,8 +185,8 @@ public final class Planner {
   public static List<Step> provision(Inventory inv, List<NodePool> pools) {
     List<Step> out = new ArrayList<>();
     for (NodePool p : pools) {
-      ProvisionSpec prov =
-          p.spec == null || p.spec.devices == null ? null : p.spec.devices.provision;
+      PmemPoolSpec spec = PoolDefaults.apply(p.spec);
+      ProvisionSpec prov = spec.devices.provision;
       if (p.state != NodePoolState.Active
           || prov == null
           || !Boolean.TRUE.equals(prov.enabled)
@@ -191,12 +194,11 @@ public final class Planner {
         continue;
       }
       long size = prov.size == null ? 0 : Sizes.parse(prov.size);
-      long align = Sizes.parse(prov.align == null ? "2Mi" : prov.align);
+      long align = Sizes.parse(prov.align);
       for (Region r : inv.regions()) {
         boolean selected =
-            p.spec.devices.regions == null
-                || p.spec.devices.regions.isEmpty()
-                || p.spec.devices.regions.contains(r.name());
+            !DeviceSelection.restricts(spec.devices.regions)
+                || spec.devices.regions.contains(r.name());
         long want = size == 0 ? r.available() : size;
         if (!selected || want < MIN_NAMESPACE || want > r.available()) {
           continue;

@@ -9,6 +9,7 @@ import io.daxtier.agent.model.Region;
 import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.plan.Step;
 import io.daxtier.agent.policy.History;
+import io.daxtier.api.rules.PoolDefaults;
 import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
@@ -73,10 +74,7 @@ public final class PoisonWatcher {
             continue;
           }
           handled = true;
-          PoisonAction action =
-              pool.spec.policy == null || pool.spec.policy.poison == null
-                  ? PoisonAction.RetirePages
-                  : pool.spec.policy.poison.onNewPoison;
+          PoisonAction action = PoolDefaults.apply(pool.spec).policy.poison.onNewPoison;
           if (devDax && action == PoisonAction.RetirePages) {
             // A character device's pages are not the page allocator's: nothing to retire; the
             // application gets SIGBUS on access, the kubelet sees the device unhealthy.

@@ -6,11 +6,14 @@ import io.daxtier.agent.model.Dimm;
 import io.daxtier.agent.model.Inventory;
 import io.daxtier.agent.model.NdBus;
 import io.daxtier.agent.model.Platform;
-import io.daxtier.agent.model.Sizes;
 import io.daxtier.api.ownership.Ownership;
+import io.daxtier.api.rules.DeviceSelection;
+import io.daxtier.api.rules.GoDurations;
+import io.daxtier.api.rules.PoolDefaults;
 import io.daxtier.api.v1alpha1.Capability;
 import io.daxtier.api.v1alpha1.DaxBusModel;
 import io.daxtier.api.v1alpha1.DeviceMode;
+import io.daxtier.api.v1alpha1.DeviceSelector;
 import io.daxtier.api.v1alpha1.EncryptionPolicy;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
@@ -43,8 +46,7 @@ public final class PoolPolicy {
       Inventory inv, List<NodePool> pools, History history, Instant now) {
     List<DeviceDecision> out = new ArrayList<>();
     for (DaxDevice d : inv.devices()) {
-      List<NodePool> selecting =
-          pools.stream().filter(p -> DeviceSelection.selects(spec(p).devices, d)).toList();
+      List<NodePool> selecting = pools.stream().filter(p -> selects(spec(p).devices, d)).toList();
       if (selecting.isEmpty()) {
         out.add(new DeviceDecision(d.name(), null, new Decision.Untouched()));
         continue;
@@ -102,8 +104,14 @@ public final class PoolPolicy {
     return "pool " + pool + " is out of bounds, nothing done: " + String.join("; ", errors);
   }
 
+  /** The pool's spec with every API default filled in (the shared {@link PoolDefaults}). */
   static PmemPoolSpec spec(NodePool p) {
-    return p.spec == null ? new PmemPoolSpec() : p.spec;
+    return PoolDefaults.apply(p.spec);
+  }
+
+  /** Whether the selector picks the device: the shared {@link DeviceSelection} rule. */
+  static boolean selects(DeviceSelector sel, DaxDevice d) {
+    return DeviceSelection.selects(sel, d.name(), d.region(), d.memoryType(), d.size());
   }
 
   static Decision decide(Inventory inv, DaxDevice d, NodePool pool, History history, Instant now) {
@@ -129,10 +137,7 @@ public final class PoolPolicy {
 
   private static Decision release(Inventory inv, DaxDevice d, NodePool pool, History history) {
     PmemPoolSpec spec = spec(pool);
-    ReleaseAction action =
-        spec.release == null || spec.release.action == null
-            ? ReleaseAction.Keep
-            : spec.release.action;
+    ReleaseAction action = spec.release.action;
     if (action == ReleaseAction.Erase) {
       if (!Boolean.TRUE.equals(spec.release.confirmErase)) {
         // The CRD's validation demands the confirmation, but a pool file or an API server
@@ -166,9 +171,7 @@ public final class PoolPolicy {
       List<String> mine = inv.dimmsOf(d).stream().map(Dimm::name).toList();
       for (DaxDevice other : inv.devices()) {
         boolean shares = inv.dimmsOf(other).stream().anyMatch(m -> mine.contains(m.name()));
-        if (!other.name().equals(d.name())
-            && shares
-            && !DeviceSelection.selects(spec.devices, other)) {
+        if (!other.name().equals(d.name()) && shares && !selects(spec.devices, other)) {
           // An overwrite erases whole DIMMs: never erase memory that is not the pool's.
           return new Decision.Block(
               Reason.EraseUnsafe,
@@ -257,7 +260,7 @@ public final class PoolPolicy {
       List<String> warnings,
       boolean beforeUse,
       boolean clearWithoutScrub) {
-    ScrubPolicy scrub = policy.scrub == null ? new ScrubPolicy() : policy.scrub;
+    ScrubPolicy scrub = policy.scrub;
     boolean needScrub = false;
     if (beforeUse && scrub.beforeOnline != ScrubMode.Skip) {
       Optional<NdBus> bus =
@@ -274,12 +277,12 @@ public final class PoolPolicy {
         warnings.add("ScrubUnsupported: " + found);
       } else {
         Instant last = history.lastScrub().get(bus.get().name());
-        Duration maxAge = Sizes.parseDuration(scrub.maxAge == null ? "24h" : scrub.maxAge);
+        Duration maxAge = GoDurations.parseOrThrow(scrub.maxAge);
         // a running ARS that is due is joined: the executor awaits it
         needScrub = last == null || last.plus(maxAge).isBefore(now);
       }
     }
-    int maxBad = scrub.maxBadBlocks == null ? 0 : scrub.maxBadBlocks;
+    int maxBad = scrub.maxBadBlocks;
     // After a first start without a record, nothing is cleared on a bus before this agent's own
     // ARS there (lastScrub starts empty then): the kernel's list may predate anything we know.
     boolean trusted =
@@ -344,8 +347,7 @@ public final class PoolPolicy {
     if (dimm.isPresent()) {
       return dimm.get();
     }
-    RecoverabilityPolicy rec =
-        policy.recoverability == null ? RecoverabilityPolicy.Preferred : policy.recoverability;
+    RecoverabilityPolicy rec = policy.recoverability;
     Capability cap = inv.platform().mcRecovery().capability();
     if (rec != RecoverabilityPolicy.Ignore && cap != Capability.Supported) {
       String found =
@@ -401,7 +403,7 @@ public final class PoolPolicy {
   }
 
   private static PolicySpec policy(PmemPoolSpec spec) {
-    return spec.policy == null ? new PolicySpec() : spec.policy;
+    return spec.policy;
   }
 
   static Optional<Decision.Block> platformGate(Platform p, boolean needsKmem) {
@@ -440,8 +442,7 @@ public final class PoolPolicy {
             new Decision.Block(Reason.DimmOverwriteInProgress, m.name() + " is being overwritten"));
       }
     }
-    EncryptionPolicy enc =
-        policy.encryption == null ? EncryptionPolicy.Preferred : policy.encryption;
+    EncryptionPolicy enc = policy.encryption;
     if (enc == EncryptionPolicy.Disabled) {
       return Optional.empty();
     }

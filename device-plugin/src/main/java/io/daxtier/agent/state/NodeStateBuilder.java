@@ -10,12 +10,13 @@ import io.daxtier.agent.policy.Decision;
 import io.daxtier.agent.policy.DeviceDecision;
 import io.daxtier.agent.policy.History;
 import io.daxtier.agent.policy.Reason;
-import io.daxtier.api.v1alpha1.Api;
+import io.daxtier.api.rules.PoolDefaults;
 import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.PoolMode;
 import io.daxtier.api.v1alpha1.PoolSpecLimits;
+import io.daxtier.api.v1alpha1.ResourceSpec;
 import io.daxtier.api.v1alpha1.TopologyMode;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -113,18 +114,10 @@ public final class NodeStateBuilder {
         }
         numa.add(new NumaCapacity(e.getKey(), nearest, bytes, merge(ranges), unhealthy, List.of()));
       }
-      String name =
-          pool.spec.resource == null || pool.spec.resource.name == null
-              ? Api.DEFAULT_RESOURCE_NAME
-              : pool.spec.resource.name;
-      String unit =
-          pool.spec.resource == null || pool.spec.resource.unit == null
-              ? Api.DEFAULT_RESOURCE_UNIT
-              : pool.spec.resource.unit;
-      TopologyMode topo =
-          pool.spec.resource == null || pool.spec.resource.topology == null
-              ? TopologyMode.NumaNode
-              : pool.spec.resource.topology;
+      ResourceSpec resource = PoolDefaults.apply(pool.spec).resource;
+      String name = resource.name;
+      String unit = resource.unit;
+      TopologyMode topo = resource.topology;
       out.add(
           new PoolCapacity(
               pool.name, pool.spec.mode, name, Sizes.parse(unit), topo, ready && owned > 0, numa));

@@ -1,10 +1,10 @@
 package io.daxtier.operator.plan;
 
+import io.daxtier.api.rules.GoDurations;
+import io.daxtier.api.rules.PoolDefaults;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.ReleaseAction;
-import io.daxtier.api.v1alpha1.ReleaseSpec;
-import io.daxtier.operator.model.GoDurations;
 import io.daxtier.operator.render.DrainRecord;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,7 +15,8 @@ import java.time.Instant;
  */
 public final class ReleasePlanner {
   /** drainTimeout when the entry names none (the API default). */
-  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofMinutes(10);
+  public static final Duration DEFAULT_DRAIN_TIMEOUT =
+      GoDurations.parseOrThrow(PoolDefaults.DRAIN_TIMEOUT);
 
   private ReleasePlanner() {}
 
@@ -60,21 +61,17 @@ public final class ReleasePlanner {
 
   /** The entry's release action (API default Keep). */
   public static ReleaseAction actionOf(NodePool entry) {
-    ReleaseSpec r = entry.spec == null ? null : entry.spec.release;
-    return r == null || r.action == null ? ReleaseAction.Keep : r.action;
+    return PoolDefaults.apply(entry.spec).release.action;
   }
 
   /** The entry's drainTimeout (API default 10m). */
   public static Duration drainTimeout(NodePool entry) {
-    ReleaseSpec r = entry.spec == null ? null : entry.spec.release;
-    return r == null || r.drainTimeout == null
-        ? DEFAULT_DRAIN_TIMEOUT
-        : GoDurations.parse(r.drainTimeout).orElse(DEFAULT_DRAIN_TIMEOUT);
+    return GoDurations.parse(PoolDefaults.apply(entry.spec).release.drainTimeout)
+        .orElse(DEFAULT_DRAIN_TIMEOUT);
   }
 
   /** The entry's maxUnavailable (API default 1). */
   public static int maxUnavailable(NodePool entry) {
-    ReleaseSpec r = entry.spec == null ? null : entry.spec.release;
-    return r == null || r.maxUnavailable == null ? 1 : Math.max(1, r.maxUnavailable);
+    return Math.max(1, PoolDefaults.apply(entry.spec).release.maxUnavailable);
   }
 }

@@ -1,6 +1,7 @@
 package io.daxtier.operator.reconcile;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.daxtier.api.rules.PoolDefaults;
 import io.daxtier.api.v1alpha1.Api;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
@@ -400,9 +401,7 @@ public final class NodeRenderReconciler implements Reconciler<Node> {
   }
 
   private static String resourceName(NodePool entry) {
-    return entry.spec == null || entry.spec.resource == null || entry.spec.resource.name == null
-        ? Api.DEFAULT_RESOURCE_NAME
-        : entry.spec.resource.name;
+    return PoolDefaults.apply(entry.spec).resource.name;
   }
 
   private static NodePool withState(NodePool e, NodePoolState state) {

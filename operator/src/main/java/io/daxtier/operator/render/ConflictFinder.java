@@ -1,12 +1,12 @@
 package io.daxtier.operator.render;
 
 import io.daxtier.api.ownership.Ownership;
+import io.daxtier.api.rules.DeviceSelection;
+import io.daxtier.api.rules.PoolDefaults;
+import io.daxtier.api.rules.Quantities;
 import io.daxtier.api.v1alpha1.DeviceStatus;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.PoolMode;
-import io.daxtier.api.v1alpha1.ResourceSpec;
-import io.daxtier.operator.model.DeviceSelectors;
-import io.daxtier.operator.model.Quantities;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -48,7 +48,7 @@ public final class ConflictFinder {
       for (DeviceStatus device : devices) {
         List<NodePool> selecting =
             ordered.stream()
-                .filter(e -> e.spec != null && DeviceSelectors.matches(e.spec.devices, device))
+                .filter(e -> DeviceSelection.selects(PoolDefaults.apply(e.spec).devices, device))
                 .toList();
         if (selecting.isEmpty()) {
           continue;
@@ -79,17 +79,16 @@ public final class ConflictFinder {
     return new Ownership.Candidate(
         entry.name,
         entry.uid,
-        entry.spec.mode == PoolMode.DevDax ? PoolMode.DevDax : PoolMode.SystemRam);
+        PoolDefaults.apply(entry.spec).mode == PoolMode.DevDax
+            ? PoolMode.DevDax
+            : PoolMode.SystemRam);
   }
 
   private static String resourceName(NodePool entry) {
-    ResourceSpec r = entry.spec == null ? null : entry.spec.resource;
-    return r == null || r.name == null ? io.daxtier.api.v1alpha1.Api.DEFAULT_RESOURCE_NAME : r.name;
+    return PoolDefaults.apply(entry.spec).resource.name;
   }
 
   private static Optional<Long> unitBytes(NodePool entry) {
-    ResourceSpec r = entry.spec == null ? null : entry.spec.resource;
-    return Quantities.bytes(
-        r == null || r.unit == null ? io.daxtier.api.v1alpha1.Api.DEFAULT_RESOURCE_UNIT : r.unit);
+    return Quantities.bytes(PoolDefaults.apply(entry.spec).resource.unit);
   }
 }

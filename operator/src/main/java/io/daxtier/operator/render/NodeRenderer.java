@@ -1,5 +1,6 @@
 package io.daxtier.operator.render;
 
+import io.daxtier.api.rules.Precedence;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.NodePoolStatus;
@@ -8,7 +9,6 @@ import io.daxtier.api.v1alpha1.PmemPoolSpec;
 import io.daxtier.api.v1alpha1.PoolPhase;
 import io.daxtier.operator.model.LabelSelectors;
 import io.daxtier.operator.model.PoolValidator;
-import io.daxtier.operator.model.Precedence;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

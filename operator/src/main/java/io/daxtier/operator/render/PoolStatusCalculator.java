@@ -1,5 +1,6 @@
 package io.daxtier.operator.render;
 
+import io.daxtier.api.rules.Quantities;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.NodePoolStatus;
@@ -8,7 +9,6 @@ import io.daxtier.api.v1alpha1.PmemPool;
 import io.daxtier.api.v1alpha1.PmemPoolStatus;
 import io.daxtier.api.v1alpha1.PmemPoolStatus.BlockedNode;
 import io.daxtier.api.v1alpha1.PoolPhase;
-import io.daxtier.operator.model.Quantities;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
 import java.util.ArrayList;

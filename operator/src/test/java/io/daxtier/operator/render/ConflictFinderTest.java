@@ -3,6 +3,7 @@ package io.daxtier.operator.render;
 import static io.daxtier.operator.Fixtures.device;
 import static io.daxtier.operator.Fixtures.pool;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.daxtier.api.v1alpha1.DeviceMode;
 import io.daxtier.api.v1alpha1.DevicePhase;
@@ -36,6 +37,28 @@ class ConflictFinderTest {
                 "owned by pool a (precedence)"));
     assertThat(found.get(0).message())
         .isEqualTo("node n1: device dax1.0 is owned by pool a (precedence)");
+  }
+
+  /**
+   * Issue 14: an empty daxDevices or regions list means any device, as the agent reads it; the
+   * operator once read it as none and missed this conflict the agent enforces.
+   */
+  @Test
+  void anEmptyListSelectsEveryDevice() {
+    NodePool a = NodeRenderer.entryFor(pool("a", "2026-01-01T00:00:00Z", null));
+    a.spec.devices.daxDevices = List.of();
+    a.spec.devices.regions = List.of();
+    NodePool b = NodeRenderer.entryFor(pool("b", "2026-01-02T00:00:00Z", null));
+    b.spec.devices.regions = List.of("region1");
+
+    assertThat(
+            ConflictFinder.find(
+                "n1",
+                List.of(a, b),
+                List.of(
+                    device("dax0.0", "region0", 1L << 34), device("dax1.0", "region1", 1L << 34))))
+        .extracting(Conflict::pool, Conflict::subject)
+        .containsExactly(tuple("b", "dax1.0"));
   }
 
   /**

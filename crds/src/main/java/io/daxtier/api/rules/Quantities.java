@@ -1,4 +1,4 @@
-package io.daxtier.operator.model;
+package io.daxtier.api.rules;
 
 import java.util.Locale;
 import java.util.Optional;
@@ -6,7 +6,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parses and prints the byte quantities the API uses ({@code 4Gi}, {@code 128Mi}, {@code 1024}).
+ * Byte quantities as the API writes them ({@code 4Gi}, {@code 128Mi}, {@code 1024}, {@code 1G}):
+ * parsed and printed the same way by the agent and the operator.
  */
 public final class Quantities {
   private static final Pattern QUANTITY = Pattern.compile("^([0-9]+)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$");
@@ -14,7 +15,7 @@ public final class Quantities {
 
   private Quantities() {}
 
-  /** The number of bytes {@code text} names, or empty when it is not a quantity we accept. */
+  /** The number of bytes {@code text} names, or empty when it is not a quantity (or overflows). */
   public static Optional<Long> bytes(String text) {
     if (text == null) {
       return Optional.empty();
@@ -45,6 +46,15 @@ public final class Quantities {
     } catch (ArithmeticException | NumberFormatException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * The bytes of a quantity.
+   *
+   * @throws IllegalArgumentException when {@code text} is not a quantity
+   */
+  public static long parse(String text) {
+    return bytes(text).orElseThrow(() -> new IllegalArgumentException("not a size: " + text));
   }
 
   /** The shortest exact binary quantity for {@code bytes}, e.g. {@code 96Gi} or {@code 1536Mi}. */
