@@ -1,5 +1,6 @@
 package io.daxtier.operator.plan;
 
+import io.daxtier.api.v1alpha1.Api;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.ReleaseAction;
@@ -70,6 +71,13 @@ public final class ReleasePlanner {
     return r == null || r.drainTimeout == null
         ? DEFAULT_DRAIN_TIMEOUT
         : GoDurations.parse(r.drainTimeout).orElse(DEFAULT_DRAIN_TIMEOUT);
+  }
+
+  /** The extended resource the entry's devices are advertised as (API default). */
+  public static String resourceOf(NodePool entry) {
+    return entry.spec == null || entry.spec.resource == null || entry.spec.resource.name == null
+        ? Api.DEFAULT_RESOURCE_NAME
+        : entry.spec.resource.name;
   }
 
   /** The entry's maxUnavailable (API default 1). */
