@@ -194,6 +194,36 @@ class OperatorOnMockServerTest {
   }
 
   @Test
+  void aNodeReconcileThatFailsIsReportedOnItsPoolsAndCountedThenRetried() {
+    cluster.node("fail1", team("error"));
+    cluster.pool("error-pool", team("error"), p -> {});
+    await().until(() -> cluster.has("fail1", "error-pool", NodePoolState.Active));
+    double before = renderErrors();
+    server
+        .expect()
+        .put()
+        .withPath("/apis/daxtier.io/v1alpha1/pmemnodes/fail1")
+        // 422: the client retries 5xx itself, so the failure would not reach the reconciler
+        .andReturn(422, new StatusBuilder().withCode(422).withMessage("injected failure").build())
+        .once();
+
+    cluster.relabel("fail1", team("elsewhere")); // the release needs a PmemNode write, which fails
+    await().until(() -> events("error-pool", "NodeRenderFailed").findAny().isPresent());
+    assertThat(events("error-pool", "NodeRenderFailed").findFirst().orElseThrow().getMessage())
+        .startsWith("node fail1: KubernetesClientException")
+        .contains("injected failure");
+    assertThat(renderErrors()).isGreaterThan(before);
+
+    // JOSDK retries; once the API answers again the release goes through
+    await().until(() -> cluster.has("fail1", "error-pool", NodePoolState.Release));
+    assertThat(events("error-pool", "NodeRenderFailed").count()).isEqualTo(1);
+  }
+
+  private static double renderErrors() {
+    return operator.registry().get("daxtier.node.render.errors").counter().count();
+  }
+
+  @Test
   void aggregatesAgentStatusLabelsOnlineNodesAndRecordsBlockedEvents() {
     cluster.node("s1", team("status"));
     cluster.node("s2", team("status"));

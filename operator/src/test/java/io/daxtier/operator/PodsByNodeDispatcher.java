@@ -52,7 +52,7 @@ public final class PodsByNodeDispatcher extends KubernetesCrudDispatcher {
    * A started mock API server in CRUD mode with this dispatcher; like the stock mixed mode, a
    * request with a recorded expectation ({@code server.expect()}) gets that answer instead.
    */
-  static KubernetesMockServer startServer() {
+  public static KubernetesMockServer startServer() {
     Map<ServerRequest, Queue<ServerResponse>> expectations = new ConcurrentHashMap<>();
     KubernetesMockServer server =
         new KubernetesMockServer(
