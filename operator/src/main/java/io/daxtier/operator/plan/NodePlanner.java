@@ -32,16 +32,27 @@ public final class NodePlanner {
   }
 
   /**
-   * Whether planning needs the node's pods: some leaving entry starts, continues or gives up a
-   * drain. Only then does the reconciler list them (one field-selector list of this node's pods).
+   * Whether planning needs the node's pods: some leaving entry continues or gives up a drain, or
+   * starts one and a release slot is free ({@code releasing} as in {@link NodeObservation}). Only
+   * then does the reconciler list them (one field-selector list of this node's pods), so nodes
+   * waiting for a slot list nothing.
    */
   public static boolean needsPods(
-      List<Leaving> leaving, Map<String, DrainRecord> drains, Instant now) {
+      String node,
+      List<Leaving> leaving,
+      Map<String, DrainRecord> drains,
+      Map<String, Set<String>> releasing,
+      Instant now) {
     for (Leaving l : leaving) {
-      ReleaseStep s = ReleasePlanner.plan(l.entry(), drains.get(l.entry().name), 1, now);
-      if (s instanceof ReleaseStep.StartDrain
-          || s instanceof ReleaseStep.ContinueDrain
-          || s instanceof ReleaseStep.AbandonDrain) {
+      NodePool entry = l.entry();
+      ReleaseStep s = ReleasePlanner.plan(entry, drains.get(entry.name), 1, now);
+      if (s instanceof ReleaseStep.ContinueDrain
+          || s instanceof ReleaseStep.AbandonDrain
+          || (s instanceof ReleaseStep.StartDrain
+              && slotFree(
+                  releasing.getOrDefault(entry.name, Set.of()),
+                  node,
+                  ReleasePlanner.maxUnavailable(entry)))) {
         return true;
       }
     }

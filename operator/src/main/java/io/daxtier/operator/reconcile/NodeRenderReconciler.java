@@ -211,8 +211,6 @@ public final class NodeRenderReconciler implements Reconciler<Node>, PmemNodeLoo
         NodeRenderer.render(
             node.getMetadata().getLabels(), pools.list().toList(), current, agent, caughtUp);
     Map<String, DrainRecord> drains = DrainRecords.parse(annotation(pn));
-    List<PodRef> pods =
-        NodePlanner.needsPods(rendered.leaving(), drains, now) ? evictor.podsOn(name) : List.of();
     Map<String, Set<String>> releasing = new HashMap<>();
     for (Leaving l : rendered.leaving()) {
       String pool = l.entry().name;
@@ -223,6 +221,10 @@ public final class NodeRenderReconciler implements Reconciler<Node>, PmemNodeLoo
         releasing.put(pool, holders);
       }
     }
+    List<PodRef> pods =
+        NodePlanner.needsPods(name, rendered.leaving(), drains, releasing, now)
+            ? evictor.podsOn(name)
+            : List.of();
     Map<String, String> labels = node.getMetadata().getLabels();
     NodeObservation view =
         new NodeObservation(

@@ -253,14 +253,22 @@ class NodePlannerTest {
   void podsAreListedOnlyWhenADrainStartsOrRuns() {
     NodePool offline = entry(ReleaseAction.Offline);
     List<Leaving> out = List.of(new Leaving(offline, Leaving.Cause.PoolDeleted));
-    assertThat(NodePlanner.needsPods(List.of(), Map.of(), T0)).isFalse();
-    assertThat(NodePlanner.needsPods(out, Map.of(), T0)).isTrue();
-    assertThat(NodePlanner.needsPods(out, Map.of("p", RUNNING), T0)).isTrue();
-    assertThat(NodePlanner.needsPods(out, Map.of("p", ABANDONED), T0.plusSeconds(700))).isFalse();
+    Map<String, Set<String>> free = Map.of();
+    Map<String, Set<String>> taken = Map.of("p", Set.of("n2"));
+    assertThat(NodePlanner.needsPods(NODE, List.of(), Map.of(), free, T0)).isFalse();
+    assertThat(NodePlanner.needsPods(NODE, out, Map.of(), free, T0)).isTrue();
+    assertThat(NodePlanner.needsPods(NODE, out, Map.of(), taken, T0))
+        .as("waiting for a slot lists nothing")
+        .isFalse();
+    assertThat(NodePlanner.needsPods(NODE, out, Map.of("p", RUNNING), taken, T0)).isTrue();
+    assertThat(NodePlanner.needsPods(NODE, out, Map.of("p", ABANDONED), free, T0.plusSeconds(700)))
+        .isFalse();
     assertThat(
             NodePlanner.needsPods(
+                NODE,
                 List.of(new Leaving(entry(ReleaseAction.Keep), Leaving.Cause.PoolDeleted)),
                 Map.of(),
+                free,
                 T0))
         .isFalse();
   }
