@@ -3,6 +3,7 @@ package io.daxtier.operator.reconcile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.daxtier.api.v1alpha1.Api;
 import io.daxtier.api.v1alpha1.NodePool;
+import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.NodePoolStatus;
 import io.daxtier.api.v1alpha1.PmemNode;
 import io.daxtier.api.v1alpha1.PmemNodeSpec;
@@ -255,6 +256,7 @@ public final class NodeRenderReconciler implements Reconciler<Node>, PmemNodeLoo
           return retrySoon(); // our view was stale (409): render again from a fresher cache
         }
         triggerPools(name, pn, written, w.entries());
+        logNewReleases(name, pn, w.entries());
       } else if (step instanceof NodeStep.ReleaseSlot r) {
         gate.release(r.pool(), name);
       } else if (step instanceof NodeStep.PoolEvent e) {
@@ -284,6 +286,18 @@ public final class NodeRenderReconciler implements Reconciler<Node>, PmemNodeLoo
     return plan.requeue()
         .map(d -> UpdateControl.<Node>noUpdate().rescheduleAfter(d.toMillis()))
         .orElseGet(UpdateControl::noUpdate);
+  }
+
+  private static void logNewReleases(String node, PmemNode before, List<NodePool> entries) {
+    Set<String> already = new HashSet<>();
+    if (before != null && before.getSpec() != null && before.getSpec().pools != null) {
+      before.getSpec().pools.stream()
+          .filter(e -> e.state == NodePoolState.Release)
+          .forEach(e -> already.add(e.name));
+    }
+    entries.stream()
+        .filter(e -> e.state == NodePoolState.Release && !already.contains(e.name))
+        .forEach(e -> LOG.info("node {}: releasing pool {}", node, e.name));
   }
 
   private static UpdateControl<Node> retrySoon() {
