@@ -18,7 +18,6 @@ import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,10 +36,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The whole operator (both reconcilers, leader election, endpoints) against the Fabric8 mock API
- * server in CRUD mode, started once for the class. Node agents are simulated by writing PmemNode
- * status; each test works on its own nodes (own label values) and pools.
+ * server in CRUD mode (with pod lists by {@code spec.nodeName}, {@link PodsByNodeDispatcher}),
+ * started once for the class. Node agents are simulated by writing PmemNode status; each test works
+ * on its own nodes (own label values) and pools.
  */
-@EnableKubernetesMockClient(crud = true)
 class OperatorOnMockServerTest {
   static KubernetesClient client;
   static KubernetesMockServer server;
@@ -50,6 +49,8 @@ class OperatorOnMockServerTest {
 
   @BeforeAll
   static void startOperator() {
+    server = PodsByNodeDispatcher.startServer();
+    client = server.createClient();
     Awaitility.setDefaultTimeout(Duration.ofSeconds(20));
     Awaitility.setDefaultPollInterval(Duration.ofMillis(50));
     server
@@ -82,6 +83,8 @@ class OperatorOnMockServerTest {
   @AfterAll
   static void stopOperator() {
     operator.stop();
+    client.close();
+    server.destroy();
   }
 
   private static Map<String, String> team(String t) {
@@ -188,6 +191,36 @@ class OperatorOnMockServerTest {
                     .pool("render-pool")
                     .map(p -> p.getStatus().matchedNodes == 1)
                     .orElse(false));
+  }
+
+  @Test
+  void aNodeReconcileThatFailsIsReportedOnItsPoolsAndCountedThenRetried() {
+    cluster.node("fail1", team("error"));
+    cluster.pool("error-pool", team("error"), p -> {});
+    await().until(() -> cluster.has("fail1", "error-pool", NodePoolState.Active));
+    double before = renderErrors();
+    server
+        .expect()
+        .put()
+        .withPath("/apis/daxtier.io/v1alpha1/pmemnodes/fail1")
+        // 422: the client retries 5xx itself, so the failure would not reach the reconciler
+        .andReturn(422, new StatusBuilder().withCode(422).withMessage("injected failure").build())
+        .once();
+
+    cluster.relabel("fail1", team("elsewhere")); // the release needs a PmemNode write, which fails
+    await().until(() -> events("error-pool", "NodeRenderFailed").findAny().isPresent());
+    assertThat(events("error-pool", "NodeRenderFailed").findFirst().orElseThrow().getMessage())
+        .startsWith("node fail1: KubernetesClientException")
+        .contains("injected failure");
+    assertThat(renderErrors()).isGreaterThan(before);
+
+    // JOSDK retries; once the API answers again the release goes through
+    await().until(() -> cluster.has("fail1", "error-pool", NodePoolState.Release));
+    assertThat(events("error-pool", "NodeRenderFailed").count()).isEqualTo(1);
+  }
+
+  private static double renderErrors() {
+    return operator.registry().get("daxtier.node.render.errors").counter().count();
   }
 
   @Test

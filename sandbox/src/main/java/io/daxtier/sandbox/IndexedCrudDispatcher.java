@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.mockwebserver.crud.Attribute;
 import io.fabric8.mockwebserver.crud.AttributeSet;
 import io.fabric8.mockwebserver.crud.AttributeType;
+import io.fabric8.mockwebserver.http.MockResponse;
 import java.util.AbstractMap;
 import java.util.Map;
 import java.util.Set;
@@ -26,6 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * key it stores is recomputed here the way the stock dispatcher computes it; if the store ever
  * holds a key the index did not predict (a different mock version), the index switches itself off
  * and every lookup scans again, so a lookup never misses an object the store has.
+ *
+ * <p>It also answers pod lists with the field selector {@code spec.nodeName}, which the stock
+ * dispatcher silently answers with no items ({@link NodeNameFieldSelector}).
  */
 class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
   private static final String NAME = KubernetesAttributesExtractor.NAME;
@@ -58,6 +62,12 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
       }
     }
     return null;
+  }
+
+  /** Pod lists also honour {@code spec.nodeName=<node>} (see {@link NodeNameFieldSelector}). */
+  @Override
+  public MockResponse handleGet(String path) {
+    return NodeNameFieldSelector.get(path, super::handleGet);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.daxtier.operator.cluster;
 
+import io.daxtier.operator.plan.PodRef;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -11,23 +12,30 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds the pods on a node that hold an extended resource and evicts them through the Eviction API
- * (policy/v1), so PodDisruptionBudgets are respected: a 429 means a budget forbids it for now.
+ * Lists the pods on one node and evicts them through the Eviction API (policy/v1), so
+ * PodDisruptionBudgets are respected: a 429 means a budget forbids it for now.
+ *
+ * <p>Pods are listed per node with the field selector {@code spec.nodeName=<node>}, and only for a
+ * node whose release needs them (a drain starting or running): the operator keeps no pod cache,
+ * whose memory would grow with every pod in the cluster while drains are rare and touch a few nodes
+ * at a time ({@code maxUnavailable}). The cost is one list per drain poll of a draining node.
  *
  * <p>Evictions go through a client that does not retry: Fabric8 retries a 429 with exponential
  * backoff by default, which would stall a reconcile for many seconds on a budget that says no.
- *
- * <p>Pods are listed cluster-wide and filtered on {@code spec.nodeName} in code, because the mock
- * API server we test on ignores field selectors other than metadata.name; drains are rare, so the
- * cost is paid only while one runs.
  */
 public final class PodEvictor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PodEvictor.class);
+
+  /** The field a pod is selected by its node with. */
+  public static final String NODE_NAME_FIELD = "spec.nodeName";
+
   private final KubernetesClient client;
   private final KubernetesClient noRetry;
   private final WriteMeter writes;
@@ -49,67 +57,86 @@ public final class PodEvictor implements AutoCloseable {
     noRetry.close();
   }
 
-  /** What one eviction pass achieved. */
-  public record Outcome(int podsLeft, int evicted, int refusedByBudget) {}
-
-  /** Pods on {@code node}, not finished, whose containers request or limit {@code resource}. */
-  public List<Pod> podsUsing(String node, String resource) {
-    return client.pods().inAnyNamespace().list().getItems().stream()
+  /** The unfinished pods on {@code node}, with the extended resources each holds. */
+  public List<PodRef> podsOn(String node) {
+    return client
+        .pods()
+        .inAnyNamespace()
+        .withField(NODE_NAME_FIELD, node)
+        .list()
+        .getItems()
+        .stream()
         .filter(p -> p.getSpec() != null && node.equals(p.getSpec().getNodeName()))
         .filter(p -> !finished(p))
-        .filter(p -> requests(p, resource))
+        .map(PodEvictor::ref)
         .toList();
   }
 
-  /** Asks the Eviction API to evict each pod holding {@code resource} on {@code node}. */
-  public Outcome evictAll(String node, String resource) {
-    List<Pod> pods = podsUsing(node, resource);
-    int evicted = 0;
-    int refused = 0;
-    for (Pod pod : pods) {
-      if (pod.getMetadata().getDeletionTimestamp() != null) {
-        continue; // already going
-      }
-      try {
-        writes.record("Pod", "evict");
-        boolean ok =
-            noRetry
-                .pods()
-                .inNamespace(pod.getMetadata().getNamespace())
-                .withName(pod.getMetadata().getName())
-                .evict();
-        if (ok) {
-          evicted++;
-        } else {
-          refused++;
-        }
-      } catch (KubernetesClientException e) {
-        LOG.warn(
-            "eviction of {}/{} failed: {}",
-            pod.getMetadata().getNamespace(),
-            pod.getMetadata().getName(),
-            e.getMessage());
-        refused++;
-      }
+  /**
+   * Asks the Eviction API to evict {@code pod}; false when a disruption budget (or any API error)
+   * refused it for now.
+   */
+  public boolean evict(PodRef pod) {
+    try {
+      writes.record("Pod", "evict");
+      return noRetry.pods().inNamespace(pod.namespace()).withName(pod.name()).evict();
+    } catch (KubernetesClientException e) {
+      LOG.warn("eviction of {}/{} failed: {}", pod.namespace(), pod.name(), e.getMessage());
+      return false;
     }
-    return new Outcome(pods.size(), evicted, refused);
+  }
+
+  /** {@code pod} as the planner sees it. */
+  public static PodRef ref(Pod pod) {
+    Set<String> held = new TreeSet<>();
+    containers(pod)
+        .map(Container::getResources)
+        .filter(Objects::nonNull)
+        .forEach(
+            r -> {
+              held.addAll(positiveKeys(r.getRequests()));
+              held.addAll(positiveKeys(r.getLimits()));
+            });
+    return new PodRef(
+        pod.getMetadata().getNamespace(),
+        pod.getMetadata().getName(),
+        held,
+        pod.getMetadata().getDeletionTimestamp() != null);
   }
 
   /**
    * Whether any container of {@code pod} requests or limits a positive amount of {@code resource}.
    */
   public static boolean requests(Pod pod, String resource) {
-    Stream<Container> all =
-        Stream.concat(
-            pod.getSpec().getContainers() == null
-                ? Stream.empty()
-                : pod.getSpec().getContainers().stream(),
-            pod.getSpec().getInitContainers() == null
-                ? Stream.empty()
-                : pod.getSpec().getInitContainers().stream());
-    return all.map(Container::getResources)
+    return containers(pod)
+        .map(Container::getResources)
         .filter(Objects::nonNull)
         .anyMatch(r -> positive(r, resource));
+  }
+
+  private static Stream<Container> containers(Pod pod) {
+    return Stream.concat(
+        pod.getSpec().getContainers() == null
+            ? Stream.empty()
+            : pod.getSpec().getContainers().stream(),
+        pod.getSpec().getInitContainers() == null
+            ? Stream.empty()
+            : pod.getSpec().getInitContainers().stream());
+  }
+
+  private static Set<String> positiveKeys(Map<String, Quantity> m) {
+    if (m == null) {
+      return Set.of();
+    }
+    Set<String> out = new TreeSet<>();
+    m.keySet()
+        .forEach(
+            k -> {
+              if (positive(m, k)) {
+                out.add(k);
+              }
+            });
+    return out;
   }
 
   private static boolean positive(ResourceRequirements r, String resource) {

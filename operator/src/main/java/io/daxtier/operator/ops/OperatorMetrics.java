@@ -12,8 +12,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The operator's own gauges, per pool: {@code daxtier_pool_nodes{pool,state}} and {@code
- * daxtier_pool_online_bytes} / {@code daxtier_pool_healthy_bytes}. JOSDK adds reconcile counts and
- * latencies ({@code operator_sdk_*}).
+ * daxtier_pool_online_bytes} / {@code daxtier_pool_healthy_bytes}; counters of renders,
+ * aggregations and of reconciles that failed ({@code daxtier_node_render_errors_total}, {@code
+ * daxtier_pool_reconcile_errors_total}). JOSDK adds reconcile counts and latencies ({@code
+ * operator_sdk_*}).
  */
 public final class OperatorMetrics {
   private final MeterRegistry registry;
@@ -22,6 +24,8 @@ public final class OperatorMetrics {
 
   private final Counter renders;
   private final Counter aggregations;
+  private final Counter renderErrors;
+  private final Counter aggregationErrors;
 
   public OperatorMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -33,6 +37,34 @@ public final class OperatorMetrics {
         Counter.builder("daxtier.pool.aggregations")
             .description("Pool status aggregations")
             .register(registry);
+    this.renderErrors =
+        Counter.builder("daxtier.node.render.errors")
+            .description("Node reconciles that ended in an unexpected exception")
+            .register(registry);
+    this.aggregationErrors =
+        Counter.builder("daxtier.pool.reconcile.errors")
+            .description("Pool reconciles that ended in an unexpected exception")
+            .register(registry);
+  }
+
+  /** Counts one node reconcile that failed. */
+  public void renderFailed() {
+    renderErrors.increment();
+  }
+
+  /** Counts one pool reconcile that failed. */
+  public void poolFailed() {
+    aggregationErrors.increment();
+  }
+
+  /** Node reconciles that failed so far. */
+  public long renderErrors() {
+    return (long) renderErrors.count();
+  }
+
+  /** Pool reconciles that failed so far. */
+  public long poolErrors() {
+    return (long) aggregationErrors.count();
   }
 
   /** Counts one node render. */

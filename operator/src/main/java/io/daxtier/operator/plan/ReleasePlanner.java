@@ -70,6 +70,11 @@ public final class ReleasePlanner {
         .orElse(DEFAULT_DRAIN_TIMEOUT);
   }
 
+  /** The extended resource the entry's devices are advertised as (API default). */
+  public static String resourceOf(NodePool entry) {
+    return PoolDefaults.apply(entry.spec).resource.name;
+  }
+
   /** The entry's maxUnavailable (API default 1). */
   public static int maxUnavailable(NodePool entry) {
     return Math.max(1, PoolDefaults.apply(entry.spec).release.maxUnavailable);

@@ -1,7 +1,6 @@
 package io.daxtier.operator.reconcile;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.daxtier.api.rules.PoolDefaults;
 import io.daxtier.api.v1alpha1.Api;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
@@ -9,13 +8,17 @@ import io.daxtier.api.v1alpha1.NodePoolStatus;
 import io.daxtier.api.v1alpha1.PmemNode;
 import io.daxtier.api.v1alpha1.PmemNodeSpec;
 import io.daxtier.api.v1alpha1.PmemPool;
-import io.daxtier.api.v1alpha1.PoolPhase;
 import io.daxtier.operator.cluster.NodePatcher;
 import io.daxtier.operator.cluster.PmemNodeWriter;
 import io.daxtier.operator.cluster.PodEvictor;
 import io.daxtier.operator.cluster.PoolEvents;
+import io.daxtier.operator.model.LabelSelectors;
 import io.daxtier.operator.ops.OperatorMetrics;
-import io.daxtier.operator.plan.CordonPlanner;
+import io.daxtier.operator.plan.NodeObservation;
+import io.daxtier.operator.plan.NodePlan;
+import io.daxtier.operator.plan.NodePlanner;
+import io.daxtier.operator.plan.NodeStep;
+import io.daxtier.operator.plan.PodRef;
 import io.daxtier.operator.plan.ReleasePlanner;
 import io.daxtier.operator.plan.ReleaseStep;
 import io.daxtier.operator.render.DrainRecord;
@@ -27,6 +30,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -36,26 +40,30 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Per-node coordinator: observe (Node, every pool, the PmemNode, from informer caches) → render the
- * node's pools → plan releases (drain gating) → apply (PmemNode write only on change, cordon,
- * evictions, ready label). Triggered by Node label changes, pool spec/deletion changes and PmemNode
- * changes.
+ * Per-node coordinator: observe (Node, every pool, the PmemNode, from informer caches; the node's
+ * pods by field selector only while one of its releases drains) → render the node's pools → plan
+ * ({@link NodePlanner}, pure: slots, PmemNode, events, cordon, evictions, ready label) → apply the
+ * steps in order (the PmemNode written only on change). Triggered by Node label changes, pool
+ * spec/deletion changes and PmemNode changes. It owns the PmemNode cache and lends it to the pool
+ * reconciler read-only, as a {@link PmemNodeLookup}.
  */
 @ControllerConfiguration(name = NodeRenderReconciler.NAME, generationAwareEventProcessing = false)
-public final class NodeRenderReconciler implements Reconciler<Node> {
+public final class NodeRenderReconciler implements Reconciler<Node>, PmemNodeLookup {
   /** Controller name (metrics tag). */
   public static final String NAME = "node-renderer";
 
@@ -69,10 +77,11 @@ public final class NodeRenderReconciler implements Reconciler<Node> {
   private final PodEvictor evictor;
   private final PoolEvents events;
   private final ReleaseGate gate;
-  private final Duration drainPoll;
+  private final NodePlanner planner;
   private final OperatorMetrics metrics;
   private final PoolTrigger poolTrigger;
-  private final Map<String, String> firedAt = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, String> firedAt = new ConcurrentHashMap<>();
+  private final Map<String, String> lastError = new ConcurrentHashMap<>();
   private volatile InformerEventSource<PmemPool, Node> pools;
   private volatile InformerEventSource<PmemNode, Node> pmemNodes;
 
@@ -93,7 +102,7 @@ public final class NodeRenderReconciler implements Reconciler<Node> {
     this.evictor = evictor;
     this.events = events;
     this.gate = new ReleaseGate();
-    this.drainPoll = drainPoll;
+    this.planner = new NodePlanner(drainPoll);
   }
 
   @Override
@@ -135,14 +144,14 @@ public final class NodeRenderReconciler implements Reconciler<Node> {
     return Changes.nodeRelevant(now, before);
   }
 
-  /** The cached PmemNode of {@code node}, empty also while the cache is not started. */
-  public java.util.Optional<PmemNode> cachedPmemNode(String node) {
-    return pmemNodes == null ? java.util.Optional.empty() : pmemNodes.get(new ResourceID(node));
+  @Override
+  public boolean ready() {
+    return pmemNodes != null && pmemNodes.isRunning();
   }
 
-  /** Whether the PmemNode cache is started (synced). */
-  public boolean cacheReady() {
-    return pmemNodes != null && pmemNodes.isRunning();
+  @Override
+  public Optional<PmemNode> pmemNode(String node) {
+    return pmemNodes == null ? Optional.empty() : pmemNodes.get(new ResourceID(node));
   }
 
   /** The PmemNodes in the operator's cache (for the benchmark and the sandbox). */
@@ -152,10 +161,41 @@ public final class NodeRenderReconciler implements Reconciler<Node> {
 
   @Override
   public UpdateControl<Node> reconcile(Node node, Context<Node> context) {
+    Observed observed = observe(node);
+    NodePlan plan = planner.plan(observed.view());
+    UpdateControl<Node> result = apply(node, observed.pmemNode(), plan);
+    lastError.remove(node.getMetadata().getName());
+    return result;
+  }
+
+  /**
+   * The Node's status is the kubelet's, so an unexpected failure is not written there: it is
+   * counted ({@code daxtier_node_render_errors_total}) and reported as a Warning Event {@code
+   * NodeRenderFailed} on each pool the node carries or is selected by, once per distinct message
+   * per node (a retried failure with the same message adds no Event). A pool's status is not
+   * touched: the pool reconciler owns it and recomputes it whole, and thousands of nodes writing
+   * one pool's status would contend on it. JOSDK's retry then runs as configured.
+   */
+  @Override
+  public ErrorStatusUpdateControl<Node> updateErrorStatus(
+      Node node, Context<Node> context, Exception e) {
+    String name = node.getMetadata().getName();
+    metrics.renderFailed();
+    String message = "node " + name + ": " + ErrorReport.describe(e);
+    if (!message.equals(lastError.put(name, message))) {
+      LOG.warn("{}", message); // JOSDK logs the stack trace
+      try {
+        affectedPools(node).forEach(p -> events.warning(p, "NodeRenderFailed", message));
+      } catch (RuntimeException again) {
+        LOG.warn("node {}: could not report the failure: {}", name, again.getMessage());
+      }
+    }
+    return ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
+  private Observed observe(Node node) {
     String name = node.getMetadata().getName();
     Instant now = clock.instant();
-    // observe
-    List<PmemPool> allPools = pools.list().toList();
     PmemNode pn = pmemNodes.get(new ResourceID(name)).orElse(null);
     List<NodePool> current =
         pn == null || pn.getSpec() == null || pn.getSpec().pools == null
@@ -168,112 +208,114 @@ public final class NodeRenderReconciler implements Reconciler<Node> {
             && pn.getStatus().observedGeneration != null
             && pn.getMetadata().getGeneration() != null
             && pn.getStatus().observedGeneration >= pn.getMetadata().getGeneration();
-    // render
     RenderedNode rendered =
-        NodeRenderer.render(node.getMetadata().getLabels(), allPools, current, agent, caughtUp);
-    // plan releases
-    Map<String, DrainRecord> drains = new TreeMap<>(DrainRecords.parse(annotation(pn)));
-    Requeue requeue = new Requeue();
-    List<NodePool> leavingOut = new ArrayList<>();
-    List<NodePool> toEvict = new ArrayList<>();
-    List<Runnable> afterWrite = new ArrayList<>(); // events, only once the PmemNode write landed
-    for (Leaving leaving : rendered.leaving()) {
-      NodePool entry = leaving.entry();
-      DrainRecord drain = drains.get(entry.name);
-      int podsLeft = draining(entry, drain) ? podsUsing(name, entry) : 0;
-      ReleaseStep step = ReleasePlanner.plan(entry, drain, podsLeft, now);
-      if (step instanceof ReleaseStep.StartDrain) {
-        if (gate.tryAcquire(
-            entry.name, name, ReleasePlanner.maxUnavailable(entry), releasingNodes(entry.name))) {
-          drain = DrainRecord.startedAt(now);
-          drains.put(entry.name, drain);
-          podsLeft = podsUsing(name, entry);
-          step = ReleasePlanner.plan(entry, drain, podsLeft, now);
-          event(
-              entry.name, false, "Draining", "node " + name + ": draining " + podsLeft + " pod(s)");
-        } else {
-          step = new ReleaseStep.WaitForSlot();
-        }
-      }
-      if (step instanceof ReleaseStep.MarkRelease) {
-        leavingOut.add(withState(entry, NodePoolState.Release));
-        if (drains.containsKey(entry.name)) {
-          requeue.after(drainPoll); // to uncordon at the drain timeout if the agent is slow
-        }
-        LOG.info("node {}: releasing pool {} ({})", name, entry.name, leaving.cause());
-      } else if (step instanceof ReleaseStep.AwaitAgent) {
-        leavingOut.add(entry);
-        if (drains.containsKey(entry.name)) {
-          requeue.after(drainPoll);
-        }
-      } else if (step instanceof ReleaseStep.ContinueDrain) {
-        leavingOut.add(entry);
-        toEvict.add(entry);
-        requeue.after(drainPoll);
-      } else if (step instanceof ReleaseStep.AbandonDrain a) {
-        drains.put(entry.name, drain.abandonedAt(now));
-        gate.release(entry.name, name);
-        leavingOut.add(entry);
-        requeue.after(ReleasePlanner.drainTimeout(entry));
-        afterWrite.add(
-            () ->
-                event(
-                    entry.name,
-                    true,
-                    "DrainTimeout",
-                    "node "
-                        + name
-                        + ": "
-                        + a.podsLeft()
-                        + " pod(s) still hold the resource after drainTimeout; node uncordoned, release"
-                        + " retried later"));
-      } else if (step instanceof ReleaseStep.DrainBackoff b) {
-        leavingOut.add(entry);
-        requeue.after(Duration.between(now, b.retryAt()));
-      } else {
-        leavingOut.add(entry); // WaitForSlot
-        requeue.after(drainPoll);
+        NodeRenderer.render(
+            node.getMetadata().getLabels(), pools.list().toList(), current, agent, caughtUp);
+    Map<String, DrainRecord> drains = DrainRecords.parse(annotation(pn));
+    Map<String, Set<String>> releasing = new HashMap<>();
+    for (Leaving l : rendered.leaving()) {
+      String pool = l.entry().name;
+      if (ReleasePlanner.plan(l.entry(), drains.get(pool), 1, now)
+          instanceof ReleaseStep.StartDrain) {
+        Set<String> holders = new HashSet<>(releasingNodes(pool));
+        holders.addAll(gate.reserved(pool));
+        releasing.put(pool, holders);
       }
     }
-    for (String released : rendered.released()) {
-      drains.remove(released);
-      gate.release(released, name);
-      afterWrite.add(() -> event(released, false, "Released", "node " + name + ": released"));
-    }
-    // drains of pools that stay (re-selected) or are gone are over
-    Set<String> stillLeaving = leavingOut.stream().map(e -> e.name).collect(Collectors.toSet());
-    for (String pool : new ArrayList<>(drains.keySet())) {
-      if (!stillLeaving.contains(pool)) {
-        drains.remove(pool);
-        gate.release(pool, name);
+    List<PodRef> pods =
+        NodePlanner.needsPods(name, rendered.leaving(), drains, releasing, now)
+            ? evictor.podsOn(name)
+            : List.of();
+    Map<String, String> labels = node.getMetadata().getLabels();
+    NodeObservation view =
+        new NodeObservation(
+            name,
+            now,
+            rendered,
+            drains,
+            pods,
+            releasing,
+            NodePatcher.unschedulable(node),
+            NodePatcher.cordonedByUs(node),
+            labels != null && "true".equals(labels.get(Api.LABEL_PMEM_READY)),
+            agent);
+    return new Observed(view, pn);
+  }
+
+  private UpdateControl<Node> apply(Node node, PmemNode pn, NodePlan plan) {
+    String name = node.getMetadata().getName();
+    Map<String, int[]> evictions = new TreeMap<>(); // pool -> {evicted, refused}
+    for (NodeStep step : plan.steps()) {
+      if (step instanceof NodeStep.AcquireSlot a) {
+        if (!gate.tryAcquire(a.pool(), name, a.maxUnavailable(), releasingNodes(a.pool()))) {
+          return retrySoon(); // another node took the slot since we looked: plan again
+        }
+      } else if (step instanceof NodeStep.WritePmemNode w) {
+        PmemNode written = writePmemNode(node, pn, w.entries(), w.drains());
+        if (written == null) {
+          return retrySoon(); // our view was stale (409): render again from a fresher cache
+        }
+        triggerPools(name, pn, written, w.entries());
+        logNewReleases(name, pn, w.entries());
+      } else if (step instanceof NodeStep.ReleaseSlot r) {
+        gate.release(r.pool(), name);
+      } else if (step instanceof NodeStep.PoolEvent e) {
+        event(e.pool(), e.warning(), e.reason(), e.message());
+      } else if (step instanceof NodeStep.Cordon) {
+        nodes.cordon(name, "release");
+        LOG.info("node {}: cordoned for a release drain", name);
+      } else if (step instanceof NodeStep.Uncordon) {
+        nodes.uncordon(name);
+        LOG.info("node {}: uncordoned", name);
+      } else if (step instanceof NodeStep.Evict e) {
+        int[] tally = evictions.computeIfAbsent(e.pool(), k -> new int[2]);
+        tally[evictor.evict(e.pod()) ? 0 : 1]++;
+      } else if (step instanceof NodeStep.ReadyLabel r) {
+        nodes.label(name, Api.LABEL_PMEM_READY, r.ready() ? "true" : null);
       }
     }
-    List<NodePool> desired = new ArrayList<>(leavingOut);
-    desired.addAll(rendered.active());
-    // apply
-    PmemNode written = writePmemNode(node, pn, desired, drains);
-    if (written == null) {
-      // our view was stale (409): render again from a fresher cache, do nothing else on it
-      return UpdateControl.<Node>noUpdate().rescheduleAfter(CONFLICT_RETRY.toMillis());
-    }
-    afterWrite.forEach(Runnable::run);
-    triggerPools(name, pn, written, desired);
-    applyCordon(node, desired, drains, now, requeue);
-    for (NodePool entry : toEvict) {
-      PodEvictor.Outcome o = evictor.evictAll(name, resourceName(entry));
-      LOG.info(
-          "node {}: pool {} drain: {} pod(s) left, {} evicted, {} refused (disruption budget)",
-          name,
-          entry.name,
-          o.podsLeft(),
-          o.evicted(),
-          o.refusedByBudget());
-    }
-    applyReadyLabel(node, rendered.active(), agent);
+    evictions.forEach(
+        (pool, t) ->
+            LOG.info(
+                "node {}: pool {} drain: {} evicted, {} refused (disruption budget)",
+                name,
+                pool,
+                t[0],
+                t[1]));
     metrics.rendered();
-    return requeue.duration == null
-        ? UpdateControl.noUpdate()
-        : UpdateControl.<Node>noUpdate().rescheduleAfter(requeue.duration.toMillis());
+    return plan.requeue()
+        .map(d -> UpdateControl.<Node>noUpdate().rescheduleAfter(d.toMillis()))
+        .orElseGet(UpdateControl::noUpdate);
+  }
+
+  private static void logNewReleases(String node, PmemNode before, List<NodePool> entries) {
+    Set<String> already = new HashSet<>();
+    if (before != null && before.getSpec() != null && before.getSpec().pools != null) {
+      before.getSpec().pools.stream()
+          .filter(e -> e.state == NodePoolState.Release)
+          .forEach(e -> already.add(e.name));
+    }
+    entries.stream()
+        .filter(e -> e.state == NodePoolState.Release && !already.contains(e.name))
+        .forEach(e -> LOG.info("node {}: releasing pool {}", node, e.name));
+  }
+
+  private static UpdateControl<Node> retrySoon() {
+    return UpdateControl.<Node>noUpdate().rescheduleAfter(CONFLICT_RETRY.toMillis());
+  }
+
+  /** The pools {@code node} carries or whose selector picks it. */
+  private Stream<PmemPool> affectedPools(Node node) {
+    Set<String> carried = new HashSet<>();
+    pmemNode(node.getMetadata().getName())
+        .filter(pn -> pn.getSpec() != null && pn.getSpec().pools != null)
+        .ifPresent(pn -> pn.getSpec().pools.forEach(e -> carried.add(e.name)));
+    return pools.list(
+        p ->
+            carried.contains(p.getMetadata().getName())
+                || (p.getSpec() != null
+                    && LabelSelectors.matches(
+                        p.getSpec().nodeSelector, node.getMetadata().getLabels())));
   }
 
   /**
@@ -335,47 +377,6 @@ public final class NodeRenderReconciler implements Reconciler<Node> {
     poolTrigger.fire(names);
   }
 
-  private void applyCordon(
-      Node node, List<NodePool> entries, Map<String, DrainRecord> drains, Instant now, Requeue rq) {
-    boolean want = CordonPlanner.wantCordon(entries, drains, now);
-    String name = node.getMetadata().getName();
-    if (want) {
-      rq.after(drainPoll);
-      if (!NodePatcher.unschedulable(node)) {
-        nodes.cordon(name, "release");
-        LOG.info("node {}: cordoned for a release drain", name);
-      }
-    } else if (NodePatcher.cordonedByUs(node)) {
-      nodes.uncordon(name);
-      LOG.info("node {}: uncordoned", name);
-    }
-  }
-
-  private void applyReadyLabel(
-      Node node, List<NodePool> active, Map<String, NodePoolStatus> agent) {
-    boolean online =
-        active.stream()
-            .map(e -> agent.get(e.name))
-            .anyMatch(
-                s -> s != null && (s.phase == PoolPhase.Ready || s.phase == PoolPhase.Degraded));
-    Map<String, String> labels = node.getMetadata().getLabels();
-    boolean labelled = labels != null && "true".equals(labels.get(Api.LABEL_PMEM_READY));
-    if (online != labelled) {
-      nodes.label(node.getMetadata().getName(), Api.LABEL_PMEM_READY, online ? "true" : null);
-    }
-  }
-
-  private boolean draining(NodePool entry, DrainRecord drain) {
-    return entry.state == NodePoolState.Active
-        && ReleasePlanner.needsDrain(entry)
-        && drain != null
-        && !drain.isAbandoned();
-  }
-
-  private int podsUsing(String node, NodePool entry) {
-    return evictor.podsUsing(node, resourceName(entry)).size();
-  }
-
   private Set<String> releasingNodes(String pool) {
     return pmemNodes
         .list(
@@ -400,14 +401,6 @@ public final class NodeRenderReconciler implements Reconciler<Node> {
             });
   }
 
-  private static String resourceName(NodePool entry) {
-    return PoolDefaults.apply(entry.spec).resource.name;
-  }
-
-  private static NodePool withState(NodePool e, NodePoolState state) {
-    return new NodePool(e.name, e.uid, e.generation, state, e.spec);
-  }
-
   private static String annotation(PmemNode pn) {
     return pn == null || pn.getMetadata().getAnnotations() == null
         ? null
@@ -422,15 +415,6 @@ public final class NodeRenderReconciler implements Reconciler<Node> {
     return out;
   }
 
-  /** The soonest requeue any step asked for. */
-  private static final class Requeue {
-    Duration duration;
-
-    void after(Duration d) {
-      Duration positive = d.isNegative() || d.isZero() ? Duration.ofMillis(100) : d;
-      if (duration == null || positive.compareTo(duration) < 0) {
-        duration = positive;
-      }
-    }
-  }
+  /** What {@link #observe} read: the planner's view and the PmemNode it started from. */
+  private record Observed(NodeObservation view, PmemNode pmemNode) {}
 }

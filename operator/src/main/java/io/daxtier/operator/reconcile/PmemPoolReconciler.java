@@ -18,6 +18,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -59,7 +60,7 @@ public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<P
   private final OperatorMetrics metrics;
   private final Duration releaseRecheck;
   private final Map<String, Map<String, NodeIssue>> lastIssues = new ConcurrentHashMap<>();
-  private final NodeRenderReconciler renderer;
+  private final PmemNodeLookup pmemNodes;
   private final PoolTrigger trigger;
   private volatile InformerEventSource<Node, PmemPool> nodes;
 
@@ -68,10 +69,10 @@ public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<P
       PoolStatusWriter statusWriter,
       PoolEvents events,
       OperatorMetrics metrics,
-      NodeRenderReconciler renderer,
+      PmemNodeLookup pmemNodes,
       PoolTrigger trigger,
       Duration releaseRecheck) {
-    this.renderer = renderer;
+    this.pmemNodes = pmemNodes;
     this.trigger = trigger;
     this.clock = clock;
     this.statusWriter = statusWriter;
@@ -104,7 +105,7 @@ public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<P
 
   @Override
   public UpdateControl<PmemPool> reconcile(PmemPool pool, Context<PmemPool> context) {
-    if (!renderer.cacheReady()) {
+    if (!pmemNodes.ready()) {
       return UpdateControl.<PmemPool>noUpdate().rescheduleAfter(CACHE_WAIT.toMillis());
     }
     aggregateAndRecord(pool);
@@ -113,7 +114,7 @@ public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<P
 
   @Override
   public DeleteControl cleanup(PmemPool pool, Context<PmemPool> context) {
-    if (!renderer.cacheReady()) {
+    if (!pmemNodes.ready()) {
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(CACHE_WAIT.toMillis());
     }
     PoolAggregate agg = aggregateAndRecord(pool);
@@ -131,6 +132,32 @@ public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<P
     return DeleteControl.defaultDelete();
   }
 
+  /**
+   * An unexpected failure reaches the pool's status: condition {@code ReconcileError} with the
+   * failure's message (phase {@code Failed} if none was computed yet), written only when it
+   * changes; counted in {@code daxtier_pool_reconcile_errors_total}. JOSDK's retry then runs as
+   * configured, and the next successful reconcile recomputes the status without the condition.
+   */
+  @Override
+  public ErrorStatusUpdateControl<PmemPool> updateErrorStatus(
+      PmemPool pool, Context<PmemPool> context, Exception e) {
+    metrics.poolFailed();
+    String name = pool.getMetadata().getName();
+    LOG.warn("pool {}: reconcile failed: {}", name, ErrorReport.describe(e));
+    try {
+      statusWriter.write(
+          pool,
+          ErrorCondition.with(
+              pool.getStatus(),
+              pool.getMetadata().getGeneration(),
+              ErrorReport.describe(e),
+              clock.instant()));
+    } catch (RuntimeException again) {
+      LOG.warn("pool {}: could not record the failure in status: {}", name, again.getMessage());
+    }
+    return ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
   private PoolAggregate aggregateAndRecord(PmemPool pool) {
     // observe
     String name = pool.getMetadata().getName();
@@ -145,7 +172,7 @@ public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<P
           !deleting
               && LabelSelectors.matches(
                   pool.getSpec().nodeSelector, node.getMetadata().getLabels());
-      PmemNode pn = renderer.cachedPmemNode(n).orElse(null);
+      PmemNode pn = pmemNodes.pmemNode(n).orElse(null);
       if (selected || holds(pn, name)) {
         views.add(new NodeView(n, selected, pn));
         seen.add(n);

@@ -29,6 +29,11 @@ final class ReleaseGate {
     return true;
   }
 
+  /** The nodes holding a reservation for {@code pool} (a copy). */
+  synchronized Set<String> reserved(String pool) {
+    return Set.copyOf(reserved.getOrDefault(pool, Set.of()));
+  }
+
   /** Gives the slot of {@code node} for {@code pool} back. */
   synchronized void release(String pool, String node) {
     Set<String> mine = reserved.get(pool);
