@@ -22,6 +22,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 import org.testcontainers.junit.jupiter.Container;
@@ -34,8 +35,11 @@ import org.testcontainers.utility.MountableFile;
  * The chart on a real Kubernetes: k3s in Docker, the images built from this checkout and imported
  * into k3s's containerd, the agent on a simulated node (values switch for test clusters) talking to
  * the real kubelet. A pool is applied; the node's allocatable must show the resource and a pod
- * requesting it must be scheduled and receive the NUMA environment. Skipped without Docker.
+ * requesting it must be scheduled and receive the NUMA environment. Skipped without Docker ({@link
+ * DockerPresent}), quietly.
  */
+@ExtendWith(
+    DockerPresent.class) // first: no Testcontainers (and no ERROR) on a machine without Docker
 @Testcontainers(disabledWithoutDocker = true)
 class K3sChartE2E {
   private static final Path REPO = Path.of(System.getProperty("daxtier.repo", ".."));

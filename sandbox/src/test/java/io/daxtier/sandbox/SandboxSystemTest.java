@@ -69,7 +69,17 @@ class SandboxSystemTest {
     PmemPool basic = sandbox.pool("basic").orElseThrow();
     assertThat(basic.getStatus().phase).isEqualTo(PoolPhase.Ready);
     assertThat(basic.getStatus().readyNodes).isEqualTo(1);
-    assertThat(sandbox.pool("cxl").orElseThrow().getStatus().matchedNodes).isZero();
+    PmemPool cxl = sandbox.pool("cxl").orElseThrow();
+    assertThat(cxl.getStatus().matchedNodes).isZero();
+    // no simulated node carries daxtier.io/cxl: the pool says so instead of staying Pending
+    assertThat(cxl.getStatus().phase).isEqualTo(PoolPhase.NoMatchingNodes);
+    assertThat(cxl.getStatus().conditions)
+        .anySatisfy(
+            c -> {
+              assertThat(c.getType()).isEqualTo("Ready");
+              assertThat(c.getReason()).isEqualTo("NoMatchingNodes");
+              assertThat(c.getMessage()).contains("\"daxtier.io/cxl\"");
+            });
 
     eventually()
         .untilAsserted(

@@ -16,7 +16,9 @@ public class PmemPoolStatus {
   @JsonPropertyDescription("The pool generation this status describes.")
   public Long observedGeneration;
 
-  @JsonPropertyDescription("Summary: Pending, Converging, Ready, Blocked, Degraded, Releasing.")
+  @JsonPropertyDescription(
+      "Summary: Pending, Converging, Ready, Blocked, Degraded, Releasing, Failed,"
+          + " NoMatchingNodes (the nodeSelector matches no node).")
   public PoolPhase phase;
 
   @JsonPropertyDescription("Ready, Degraded, PolicyBlocked, Conflict (metav1 conditions).")

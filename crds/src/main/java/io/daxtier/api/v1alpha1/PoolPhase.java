@@ -9,5 +9,7 @@ public enum PoolPhase {
   Degraded,
   Releasing,
   Released,
-  Failed
+  Failed,
+  /** Cluster-wide only: the pool's nodeSelector matches no node (never on a node). */
+  NoMatchingNodes
 }

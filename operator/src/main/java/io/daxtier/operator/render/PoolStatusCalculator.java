@@ -9,6 +9,7 @@ import io.daxtier.api.v1alpha1.PmemPool;
 import io.daxtier.api.v1alpha1.PmemPoolStatus;
 import io.daxtier.api.v1alpha1.PmemPoolStatus.BlockedNode;
 import io.daxtier.api.v1alpha1.PoolPhase;
+import io.daxtier.operator.model.LabelSelectors;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,6 +30,9 @@ public final class PoolStatusCalculator {
   public static final String DEGRADED = "Degraded";
   public static final String POLICY_BLOCKED = "PolicyBlocked";
   public static final String CONFLICT = "Conflict";
+
+  /** Reason on Ready (and the phase) while the pool's nodeSelector matches no node. */
+  public static final String NO_MATCHING_NODES = "NoMatchingNodes";
 
   /** How many nodes a condition message names before it says "and N more". */
   static final int MESSAGE_NODES = 5;
@@ -172,7 +176,7 @@ public final class PoolStatusCalculator {
     } else if (invalid.isPresent()) {
       s.phase = PoolPhase.Failed;
     } else if (matched == 0) {
-      s.phase = PoolPhase.Pending;
+      s.phase = PoolPhase.NoMatchingNodes;
     } else if (ready == matched) {
       s.phase = PoolPhase.Ready;
     } else if (degraded > 0) {
@@ -201,7 +205,7 @@ public final class PoolStatusCalculator {
               + (stuck.isEmpty() ? "" : ", waiting on " + join(stuck));
       conds.set(READY, false, stuck.isEmpty() ? "Releasing" : "ReleaseBlocked", msg);
     } else if (matched == 0) {
-      conds.set(READY, false, "NoMatchingNodes", "the nodeSelector matches no node");
+      conds.set(READY, false, NO_MATCHING_NODES, noMatchingNodesMessage(pool));
     } else if (ready == matched) {
       conds.set(READY, true, "AllNodesReady", ready + " of " + matched + " nodes ready");
     } else {
@@ -228,6 +232,15 @@ public final class PoolStatusCalculator {
     byState.put("degraded", degraded);
     byState.put("releasing", releasing.size());
     return new PoolAggregate(s, issues, holding, byState);
+  }
+
+  /** Names the selector, so that a person sees which labels no node carries. */
+  static String noMatchingNodesMessage(PmemPool pool) {
+    String selector =
+        LabelSelectors.describe(pool.getSpec() == null ? null : pool.getSpec().nodeSelector);
+    return selector.isEmpty()
+        ? "no node to select: the nodeSelector is empty (every node) and the cluster has no node"
+        : "no node matches the nodeSelector \"" + selector + "\"; label a node or change the pool";
   }
 
   private static NodePool entryOf(PmemNode pn, String name, String uid) {

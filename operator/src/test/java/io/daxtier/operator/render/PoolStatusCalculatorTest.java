@@ -11,9 +11,11 @@ import io.daxtier.api.v1alpha1.PmemPool;
 import io.daxtier.api.v1alpha1.PmemPoolStatus;
 import io.daxtier.api.v1alpha1.PoolPhase;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -104,6 +106,50 @@ class PoolStatusCalculatorTest {
     assertThat(cond(second, "Ready").getLastTransitionTime()).isEqualTo(NOW.toString());
     assertThat(cond(second, "Ready").getReason()).isEqualTo("NoMatchingNodes");
     assertThat(io.daxtier.operator.cluster.PoolStatusWriter.same(first, second)).isTrue();
+  }
+
+  @Test
+  void aPoolThatMatchesNoNodeSaysSoAndNamesItsSelector() {
+    PmemPool p = pool("p", "2026-01-01T00:00:00Z", Map.of("daxtier.io/pmem", "present"));
+    p.getSpec()
+        .nodeSelector
+        .setMatchExpressions(
+            List.of(new LabelSelectorRequirement("zone", "In", List.of("a", "b"))));
+    // a node the selector does not match is not counted
+    List<NodeView> views = List.of(new NodeView("n1", false, null));
+
+    PmemPoolStatus s = PoolStatusCalculator.compute(p, views, Optional.empty(), NOW).status();
+
+    assertThat(s.phase).isEqualTo(PoolPhase.NoMatchingNodes);
+    assertThat(s.matchedNodes).isZero();
+    assertThat(cond(s, "Ready").getStatus()).isEqualTo("False");
+    assertThat(cond(s, "Ready").getReason()).isEqualTo("NoMatchingNodes");
+    assertThat(cond(s, "Ready").getMessage())
+        .isEqualTo(
+            "no node matches the nodeSelector \"daxtier.io/pmem=present,zone in (a,b)\";"
+                + " label a node or change the pool");
+  }
+
+  @Test
+  void anEmptySelectorOnAClusterWithoutNodesSaysThat() {
+    PmemPoolStatus s =
+        PoolStatusCalculator.compute(
+                pool("p", "2026-01-01T00:00:00Z", null), List.of(), Optional.empty(), NOW)
+            .status();
+
+    assertThat(s.phase).isEqualTo(PoolPhase.NoMatchingNodes);
+    assertThat(cond(s, "Ready").getMessage()).contains("the nodeSelector is empty");
+  }
+
+  @Test
+  void anInvalidPoolWithoutNodesIsFailedNotNoMatchingNodes() {
+    PmemPoolStatus s =
+        PoolStatusCalculator.compute(
+                pool("p", "2026-01-01T00:00:00Z", null), List.of(), Optional.of("bad unit"), NOW)
+            .status();
+
+    assertThat(s.phase).isEqualTo(PoolPhase.Failed);
+    assertThat(cond(s, "Ready").getReason()).isEqualTo("InvalidSpec");
   }
 
   @Test
