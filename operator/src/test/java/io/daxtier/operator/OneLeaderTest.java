@@ -13,7 +13,6 @@ import io.daxtier.api.v1alpha1.ResourceSpec;
 import io.daxtier.operator.cluster.Leadership;
 import io.daxtier.operator.cluster.NodePatcher;
 import io.daxtier.operator.render.DrainRecords;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -130,7 +129,7 @@ class OneLeaderTest {
 
   @Test
   void aLeaderThatLosesTheLeaseMidReleaseStopsWritingAndTheNewOneFinishes() throws Exception {
-    stubLeaseAccessReview();
+    PodsByNodeDispatcher.allowLeases(server);
     Cluster cluster = new Cluster(client);
     cluster.installCrds();
     Instance a = start("op-a");
@@ -203,26 +202,6 @@ class OneLeaderTest {
                 .build(),
             java.net.http.HttpResponse.BodyHandlers.discarding())
         .statusCode();
-  }
-
-  private static void stubLeaseAccessReview() {
-    server
-        .expect()
-        .post()
-        .withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-        .andReturn(
-            201,
-            new SelfSubjectRulesReviewBuilder()
-                .withNewStatus()
-                .addNewResourceRule()
-                .withApiGroups("coordination.k8s.io")
-                .withResources("leases")
-                .withVerbs("*")
-                .endResourceRule()
-                .withIncomplete(false)
-                .endStatus()
-                .build())
-        .always();
   }
 
   private static java.util.function.Consumer<PmemPool> offline(String resource, int max) {

@@ -15,7 +15,6 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -53,23 +52,7 @@ class OperatorOnMockServerTest {
     client = server.createClient();
     Awaitility.setDefaultTimeout(Duration.ofSeconds(20));
     Awaitility.setDefaultPollInterval(Duration.ofMillis(50));
-    server
-        .expect()
-        .post()
-        .withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-        .andReturn(
-            201,
-            new SelfSubjectRulesReviewBuilder()
-                .withNewStatus()
-                .addNewResourceRule()
-                .withApiGroups("coordination.k8s.io")
-                .withResources("leases")
-                .withVerbs("*")
-                .endResourceRule()
-                .withIncomplete(false)
-                .endStatus()
-                .build())
-        .always();
+    PodsByNodeDispatcher.allowLeases(server);
     cluster = new Cluster(client);
     cluster.installCrds();
     OperatorConfig config =
