@@ -71,15 +71,32 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
               resource("customresourcedefinitions", "CustomResourceDefinition", false, "crd")));
 
   private final Map<String, TableRenderer> tables;
+  private final Admission admission;
+  private final Map<String, Object> openApi;
 
   /** {@code tables}: plural ({@code pmempools}) to the renderer of its printer columns. */
   DiscoveryDispatcher(Map<String, TableRenderer> tables) {
+    this(tables, new Admission(), Map.of());
+  }
+
+  /**
+   * {@code admission} validates writes of the daxtier kinds; {@code openApi}: path ({@code
+   * /openapi/v3/...}) to document.
+   */
+  DiscoveryDispatcher(
+      Map<String, TableRenderer> tables, Admission admission, Map<String, Object> openApi) {
     this.tables = tables;
+    this.admission = admission;
+    this.openApi = openApi;
   }
 
   /** kubectl asks for server-side Tables; render the daxtier kinds with their printer columns. */
   @Override
   public MockResponse dispatch(RecordedRequest request) {
+    MockResponse refused = admission.admit(request, this::handleGet);
+    if (refused != null) {
+      return refused;
+    }
     String accept = request.getHeader("Accept");
     String path = request.getPath();
     if ("GET".equals(request.getMethod())
@@ -152,7 +169,8 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
   @Override
   public MockResponse handleGet(String path) {
     int query = path.indexOf('?');
-    Object document = documents.get(query < 0 ? path : path.substring(0, query));
+    String bare = query < 0 ? path : path.substring(0, query);
+    Object document = documents.containsKey(bare) ? documents.get(bare) : openApi.get(bare);
     if (document == null) {
       return super.handleGet(path);
     }

@@ -1,5 +1,6 @@
 package io.daxtier.sandbox;
 
+import io.daxtier.api.v1alpha1.CrdValidator;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -40,13 +41,27 @@ public final class EmbeddedApiServer implements AutoCloseable {
   /** Starts on loopback; port 0 picks a free one. */
   public static EmbeddedApiServer start(int port) {
     Map<String, TableRenderer> tables = new HashMap<>();
-    for (CustomResourceDefinition crd : loadCrds()) {
+    Admission admission = new Admission();
+    List<CustomResourceDefinition> crds = loadCrds();
+    for (CustomResourceDefinition crd : crds) {
+      admission.register(
+          crd.getSpec().getNames().getPlural(),
+          crd.getSpec().getNames().getKind(),
+          CrdValidator.forCrd(crd.getMetadata().getName()));
       tables.put(
           crd.getSpec().getNames().getPlural(),
           new TableRenderer(
               crd.getSpec().getVersions().get(0).getAdditionalPrinterColumns(), Clock.systemUTC()));
     }
-    DiscoveryDispatcher dispatcher = new DiscoveryDispatcher(tables);
+    DiscoveryDispatcher dispatcher =
+        new DiscoveryDispatcher(
+            tables,
+            admission,
+            Map.of(
+                "/openapi/v3",
+                OpenApi.index(),
+                OpenApi.GROUP_VERSION_PATH,
+                OpenApi.groupVersion(crds)));
     KubernetesMockServer server =
         new KubernetesMockServer(
             new Context(),
