@@ -91,6 +91,8 @@ final class Admission {
           return null;
         }
       }
+      candidate = withoutNulls(candidate);
+      old = old == null ? null : withoutNulls(old);
       String name =
           m.group(2) != null
               ? m.group(2)
@@ -110,6 +112,27 @@ final class Admission {
     } catch (IOException | RuntimeException e) {
       return null; // malformed input: the store answers it as before
     }
+  }
+
+  /** The API server drops null values of non-nullable fields before it validates. */
+  @SuppressWarnings("unchecked")
+  private static <T> T withoutNulls(T value) {
+    if (value instanceof Map<?, ?> m) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      m.forEach(
+          (k, v) -> {
+            if (v != null) {
+              out.put(String.valueOf(k), withoutNulls(v));
+            }
+          });
+      return (T) out;
+    }
+    if (value instanceof List<?> l) {
+      List<Object> out = new ArrayList<>();
+      l.forEach(v -> out.add(withoutNulls(v)));
+      return (T) out;
+    }
+    return value;
   }
 
   private static Map<String, Object> patched(Map<String, Object> old, String body, String type)

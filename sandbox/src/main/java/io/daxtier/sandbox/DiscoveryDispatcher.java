@@ -32,6 +32,8 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
       List.of("get", "list", "watch", "create", "update", "patch", "delete");
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
   private static final ObjectMapper JSON_TREE = new ObjectMapper();
+  private static final Pattern CORE_RESOURCE =
+      Pattern.compile("^/api/v1/(?:namespaces/[^/]+/)?(nodes|events)(/[^/?]+)?(\\?.*)?$");
   private static final Pattern CUSTOM_RESOURCE =
       Pattern.compile("^/apis/daxtier\\.io/v1alpha1/([a-z]+)(/[^/?]+)?(\\?.*)?$");
 
@@ -85,7 +87,9 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
    */
   DiscoveryDispatcher(
       Map<String, TableRenderer> tables, Admission admission, Map<String, Object> openApi) {
-    this.tables = tables;
+    this.tables = new java.util.HashMap<>(tables);
+    this.tables.putIfAbsent("nodes", TableRenderer.nodes(java.time.Clock.systemUTC()));
+    this.tables.putIfAbsent("events", TableRenderer.events(java.time.Clock.systemUTC()));
     this.admission = admission;
     this.openApi = openApi;
   }
@@ -104,6 +108,9 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
         && accept.contains("as=Table")
         && !path.contains("watch=")) {
       Matcher m = CUSTOM_RESOURCE.matcher(path);
+      if (!m.matches()) {
+        m = CORE_RESOURCE.matcher(path);
+      }
       if (m.matches() && tables.containsKey(m.group(1))) {
         MockResponse plain = super.handleGet(path);
         if (plain.code() == 200) {
@@ -146,6 +153,16 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
               }
             });
     return result;
+  }
+
+  /** One object as a one-row Table, for watches; null when {@code plural} has no renderer. */
+  Object tableOf(String plural, Map<String, Object> object) {
+    TableRenderer renderer = tables.get(plural);
+    if (renderer == null) {
+      return null;
+    }
+    Object rv = TableRenderer.at(object, ".metadata.resourceVersion");
+    return renderer.table(List.of(object), rv == null ? "" : rv.toString());
   }
 
   @SuppressWarnings("unchecked")

@@ -32,13 +32,17 @@ public final class EmbeddedApiServer implements AutoCloseable {
   private final DiscoveryDispatcher dispatcher;
   private final KubernetesClient client;
 
-  private EmbeddedApiServer(KubernetesMockServer server, DiscoveryDispatcher dispatcher) {
+  private final KubectlFront front;
+
+  private EmbeddedApiServer(
+      KubernetesMockServer server, DiscoveryDispatcher dispatcher, KubectlFront front) {
     this.server = server;
     this.dispatcher = dispatcher;
+    this.front = front;
     this.client = server.createClient();
   }
 
-  /** Starts on loopback; port 0 picks a free one. */
+  /** Starts on loopback; port 0 picks a free one (the port kubectl uses, see {@link #url()}). */
   public static EmbeddedApiServer start(int port) {
     Map<String, TableRenderer> tables = new HashMap<>();
     Admission admission = new Admission();
@@ -75,8 +79,23 @@ public final class EmbeddedApiServer implements AutoCloseable {
                 .withGitVersion("v1.31.0-daxtier-sandbox")
                 .build());
     expectRulesReview(server);
-    server.init(InetAddress.getLoopbackAddress(), port);
-    EmbeddedApiServer api = new EmbeddedApiServer(server, dispatcher);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    KubectlFront front;
+    try {
+      front =
+          new KubectlFront(
+              port,
+              "http://"
+                  + InetAddress.getLoopbackAddress().getHostAddress()
+                  + ":"
+                  + server.getPort(),
+              dispatcher.watches,
+              dispatcher::tableOf);
+    } catch (IOException e) {
+      server.destroy();
+      throw new UncheckedIOException(e);
+    }
+    EmbeddedApiServer api = new EmbeddedApiServer(server, dispatcher, front);
     api.createCrds();
     return api;
   }
@@ -85,9 +104,13 @@ public final class EmbeddedApiServer implements AutoCloseable {
     return client;
   }
 
-  /** The server's base URL, e.g. {@code http://127.0.0.1:41234}. */
+  /**
+   * The server's base URL for kubectl, e.g. {@code http://127.0.0.1:41234}: the {@link
+   * KubectlFront}, which streams watches over HTTP and passes everything else to the mock. In-JVM
+   * clients ({@link #client()}) talk to the mock directly.
+   */
   public String url() {
-    return client.getConfiguration().getMasterUrl().replaceAll("/$", "");
+    return front.url();
   }
 
   /** Writes a kubeconfig pointing at this server (no credentials: the mock accepts anyone). */
@@ -178,6 +201,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
   @Override
   public void close() {
     client.close();
+    front.close();
     server.destroy();
   }
 }

@@ -40,6 +40,14 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
 
   private volatile boolean indexValid = true;
 
+  /** Every change of the store, for the HTTP watches of {@link KubectlFront}. */
+  final WatchHub watches = new WatchHub();
+
+  private static final java.util.regex.Pattern EVENT_LIST =
+      java.util.regex.Pattern.compile("^/api/v1/(namespaces/[^/]+/)?events$");
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
   /** Whether lookups still use the index (false once it failed to follow the store). */
   boolean indexed() {
     return indexValid;
@@ -64,10 +72,47 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
     return null;
   }
 
-  /** Pod lists also honour {@code spec.nodeName=<node>} (see {@link NodeNameFieldSelector}). */
+  /**
+   * Pod lists also honour {@code spec.nodeName=<node>} (see {@link NodeNameFieldSelector}); Event
+   * lists honour any field selector on the whole object ({@code involvedObject.kind}, {@code
+   * .name}, {@code .namespace}, {@code .uid}: what {@code kubectl describe} asks), which the stock
+   * dispatcher answers with no items.
+   */
   @Override
   public MockResponse handleGet(String path) {
+    int q = path.indexOf('?');
+    String selector = Selectors.param(path, "fieldSelector");
+    if (q > 0 && selector != null && EVENT_LIST.matcher(path.substring(0, q)).matches()) {
+      MockResponse response = super.handleGet(Selectors.without(path, "fieldSelector"));
+      if (response.code() != 200) {
+        return response;
+      }
+      return response.setBody(filterItems(response.getBody().readUtf8(), selector));
+    }
     return NodeNameFieldSelector.get(path, super::handleGet);
+  }
+
+  private static String filterItems(String body, String selector) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode list = JSON.readTree(body);
+      if (!(list instanceof com.fasterxml.jackson.databind.node.ObjectNode doc)
+          || !(list.get("items") instanceof com.fasterxml.jackson.databind.node.ArrayNode items)) {
+        return body;
+      }
+      com.fasterxml.jackson.databind.node.ArrayNode kept = JSON.createArrayNode();
+      for (com.fasterxml.jackson.databind.JsonNode item : items) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> object = JSON.convertValue(item, Map.class);
+        if (Selectors.fields(selector, object)) {
+          kept.add(item);
+        }
+      }
+      doc.set("items", kept);
+      doc.put("kind", "EventList"); // the mock says List, which kubectl's typed client drops
+      return JSON.writeValueAsString(doc);
+    } catch (java.io.IOException e) {
+      return body;
+    }
   }
 
   @Override
@@ -77,7 +122,13 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
       AttributeSet oldKey,
       GenericKubernetesResource resource,
       String json) {
+    String oldJson = oldKey == null ? null : map.get(oldKey);
     super.processEvent(path, pathAttributes, oldKey, resource, json);
+    if (json != null) {
+      watches.changed(oldKey == null, json);
+    } else if (oldJson != null) {
+      watches.deleted(oldJson, requestResourceVersion());
+    }
     if (oldKey != null) {
       unindex(oldKey);
     }
