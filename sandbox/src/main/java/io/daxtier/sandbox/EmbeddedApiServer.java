@@ -65,7 +65,9 @@ public final class EmbeddedApiServer implements AutoCloseable {
                 "/openapi/v3",
                 OpenApi.index(),
                 OpenApi.GROUP_VERSION_PATH,
-                OpenApi.groupVersion(crds)));
+                OpenApi.groupVersion(crds),
+                OpenApi.CORE_PATH,
+                OpenApi.core()));
     KubernetesMockServer server =
         new KubernetesMockServer(
             new Context(),

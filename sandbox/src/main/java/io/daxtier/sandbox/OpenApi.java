@@ -18,6 +18,15 @@ import java.util.Map;
 final class OpenApi {
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
   static final String GROUP_VERSION_PATH = "/openapi/v3/apis/daxtier.io/v1alpha1";
+  static final String CORE_PATH = "/openapi/v3/api/v1";
+
+  /** The core kinds the sandbox serves: plural, kind, namespaced. */
+  private static final List<List<Object>> CORE =
+      List.of(
+          List.of("nodes", "Node", false),
+          List.of("pods", "Pod", true),
+          List.of("events", "Event", true),
+          List.of("namespaces", "Namespace", false));
 
   private OpenApi() {}
 
@@ -27,6 +36,7 @@ final class OpenApi {
     paths.put(
         "apis/daxtier.io/v1alpha1",
         Map.of("serverRelativeURL", GROUP_VERSION_PATH + "?hash=daxtier"));
+    paths.put("api/v1", Map.of("serverRelativeURL", CORE_PATH + "?hash=daxtier"));
     return Map.of("paths", paths);
   }
 
@@ -81,6 +91,53 @@ final class OpenApi {
       status.put("patch", operation("patch", kind, gvk, schemaName, writeParams()));
       status.put("parameters", List.of(param("path", "name", true)));
       paths.put(base + "/{name}/status", status);
+    }
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("openapi", "3.0.0");
+    doc.put("info", Map.of("title", "Kubernetes", "version", "v1.31.0-daxtier-sandbox"));
+    doc.put("paths", paths);
+    doc.put("components", Map.of("schemas", schemas));
+    return doc;
+  }
+
+  /**
+   * The core group: open schemas (any field is kept) with the operations, so kubectl applies Nodes,
+   * Pods and Events with server-side field validation and {@code explain} names their kinds; it
+   * does not describe their fields.
+   */
+  static Map<String, Object> core() {
+    Map<String, Object> schemas = new LinkedHashMap<>();
+    Map<String, Object> paths = new LinkedHashMap<>();
+    for (List<Object> c : CORE) {
+      String plural = (String) c.get(0);
+      String kind = (String) c.get(1);
+      boolean namespaced = (Boolean) c.get(2);
+      String schemaName = "io.k8s.api.core.v1." + kind;
+      Map<String, Object> gvk = gvk("", "v1", kind);
+      Map<String, Object> schema = new LinkedHashMap<>();
+      schema.put("description", kind + " (served by the daxtier sandbox; fields not described)");
+      schema.put("type", "object");
+      schema.put(
+          "properties",
+          Map.of(
+              "apiVersion", Map.of("type", "string"),
+              "kind", Map.of("type", "string"),
+              "metadata", Map.of("type", "object")));
+      schema.put("x-kubernetes-preserve-unknown-fields", true);
+      schema.put("x-kubernetes-group-version-kind", List.of(gvk));
+      schemas.put(schemaName, schema);
+      String base = "/api/v1/" + (namespaced ? "namespaces/{namespace}/" : "") + plural;
+      paths.put(
+          base,
+          Map.of(
+              "get", operation("list", kind, gvk, schemaName, List.of()),
+              "post", operation("post", kind, gvk, schemaName, writeParams())));
+      Map<String, Object> item = new LinkedHashMap<>();
+      item.put("get", operation("get", kind, gvk, schemaName, List.of()));
+      item.put("put", operation("put", kind, gvk, schemaName, writeParams()));
+      item.put("patch", operation("patch", kind, gvk, schemaName, writeParams()));
+      item.put("delete", operation("delete", kind, gvk, schemaName, List.of()));
+      paths.put(base + "/{name}", item);
     }
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("openapi", "3.0.0");
