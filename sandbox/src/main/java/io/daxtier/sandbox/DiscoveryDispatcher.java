@@ -101,6 +101,7 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
     if (refused != null) {
       return refused;
     }
+    request = withoutStatusQuery(request);
     String accept = request.getHeader("Accept");
     String path = request.getPath();
     if ("GET".equals(request.getMethod())
@@ -120,6 +121,27 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
       }
     }
     return super.dispatch(request);
+  }
+
+  /**
+   * A status write without its query string: the mock recognises the status subresource only when
+   * the path ends in {@code /status}, and would otherwise keep the old status and drop the write
+   * (kubectl always adds {@code ?fieldManager=...}). The query carries nothing the store uses.
+   */
+  private static RecordedRequest withoutStatusQuery(RecordedRequest request) {
+    String path = request.getPath();
+    int q = path == null ? -1 : path.indexOf('?');
+    if (q < 0
+        || !path.substring(0, q).endsWith("/status")
+        || !("PATCH".equals(request.getMethod()) || "PUT".equals(request.getMethod()))) {
+      return request;
+    }
+    return new RecordedRequest(
+        request.getHttpVersion(),
+        request.method(),
+        path.substring(0, q),
+        request.getHeaders(),
+        request.getBody());
   }
 
   /**

@@ -124,6 +124,31 @@ class KubectlConformanceTest {
             "{\"spec\":{\"resource\":{\"unit\":\"1Mi\"}}}");
     assertThat(patched.exit).isNotZero();
     assertThat(patched.stderr).contains("spec.resource.unit: Invalid value");
+
+    Result badStatus =
+        run(
+            "patch",
+            "pmempool",
+            "upd",
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            "{\"status\":{\"phase\":\"Bogus\"}}");
+    assertThat(badStatus.exit).isNotZero();
+    assertThat(badStatus.stderr)
+        .contains("status.phase: Unsupported value: \"Bogus\": supported values: ");
+    Result goodStatus =
+        run(
+            "patch",
+            "pmempool",
+            "upd",
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            "{\"status\":{\"phase\":\"Ready\"}}");
+    assertThat(goodStatus.exit).as(goodStatus.stderr).isZero();
+    assertThat(api.client().resources(PmemPool.class).withName("upd").get().getStatus().phase)
+        .hasToString("Ready");
   }
 
   @Test
