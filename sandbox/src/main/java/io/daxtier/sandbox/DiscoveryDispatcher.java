@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.client.server.mock.crud.KubernetesCrudDispatcherExc
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.time.Clock;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -87,9 +89,9 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
    */
   DiscoveryDispatcher(
       Map<String, TableRenderer> tables, Admission admission, Map<String, Object> openApi) {
-    this.tables = new java.util.HashMap<>(tables);
-    this.tables.putIfAbsent("nodes", TableRenderer.nodes(java.time.Clock.systemUTC()));
-    this.tables.putIfAbsent("events", TableRenderer.events(java.time.Clock.systemUTC()));
+    this.tables = new HashMap<>(tables);
+    this.tables.putIfAbsent("nodes", TableRenderer.nodes(Clock.systemUTC()));
+    this.tables.putIfAbsent("events", TableRenderer.events(Clock.systemUTC()));
     this.admission = admission;
     this.openApi = openApi;
   }

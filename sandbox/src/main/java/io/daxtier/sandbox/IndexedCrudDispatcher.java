@@ -1,5 +1,9 @@
 package io.daxtier.sandbox;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.server.mock.KubernetesAttributesExtractor;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -7,10 +11,12 @@ import io.fabric8.mockwebserver.crud.Attribute;
 import io.fabric8.mockwebserver.crud.AttributeSet;
 import io.fabric8.mockwebserver.crud.AttributeType;
 import io.fabric8.mockwebserver.http.MockResponse;
+import java.io.IOException;
 import java.util.AbstractMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * The CRUD mock's dispatcher with its store indexed by object name.
@@ -43,10 +49,8 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
   /** Every change of the store, for the HTTP watches of {@link KubectlFront}. */
   final WatchHub watches = new WatchHub();
 
-  private static final java.util.regex.Pattern EVENT_LIST =
-      java.util.regex.Pattern.compile("^/api/v1/(namespaces/[^/]+/)?events$");
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-      new com.fasterxml.jackson.databind.ObjectMapper();
+  private static final Pattern EVENT_LIST = Pattern.compile("^/api/v1/(namespaces/[^/]+/)?events$");
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Whether lookups still use the index (false once it failed to follow the store). */
   boolean indexed() {
@@ -94,13 +98,12 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
 
   private static String filterItems(String body, String selector) {
     try {
-      com.fasterxml.jackson.databind.JsonNode list = JSON.readTree(body);
-      if (!(list instanceof com.fasterxml.jackson.databind.node.ObjectNode doc)
-          || !(list.get("items") instanceof com.fasterxml.jackson.databind.node.ArrayNode items)) {
+      JsonNode list = JSON.readTree(body);
+      if (!(list instanceof ObjectNode doc) || !(list.get("items") instanceof ArrayNode items)) {
         return body;
       }
-      com.fasterxml.jackson.databind.node.ArrayNode kept = JSON.createArrayNode();
-      for (com.fasterxml.jackson.databind.JsonNode item : items) {
+      ArrayNode kept = JSON.createArrayNode();
+      for (JsonNode item : items) {
         @SuppressWarnings("unchecked")
         Map<String, Object> object = JSON.convertValue(item, Map.class);
         if (Selectors.fields(selector, object)) {
@@ -110,7 +113,7 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
       doc.set("items", kept);
       doc.put("kind", "EventList"); // the mock says List, which kubectl's typed client drops
       return JSON.writeValueAsString(doc);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return body;
     }
   }
