@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.client.server.mock.crud.KubernetesCrudDispatcherExc
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.time.Clock;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -32,6 +34,8 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
       List.of("get", "list", "watch", "create", "update", "patch", "delete");
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
   private static final ObjectMapper JSON_TREE = new ObjectMapper();
+  private static final Pattern CORE_RESOURCE =
+      Pattern.compile("^/api/v1/(?:namespaces/[^/]+/)?(nodes|events)(/[^/?]+)?(\\?.*)?$");
   private static final Pattern CUSTOM_RESOURCE =
       Pattern.compile("^/apis/daxtier\\.io/v1alpha1/([a-z]+)(/[^/?]+)?(\\?.*)?$");
 
@@ -71,15 +75,35 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
               resource("customresourcedefinitions", "CustomResourceDefinition", false, "crd")));
 
   private final Map<String, TableRenderer> tables;
+  private final Admission admission;
+  private final Map<String, Object> openApi;
 
   /** {@code tables}: plural ({@code pmempools}) to the renderer of its printer columns. */
   DiscoveryDispatcher(Map<String, TableRenderer> tables) {
-    this.tables = tables;
+    this(tables, new Admission(), Map.of());
+  }
+
+  /**
+   * {@code admission} validates writes of the daxtier kinds; {@code openApi}: path ({@code
+   * /openapi/v3/...}) to document.
+   */
+  DiscoveryDispatcher(
+      Map<String, TableRenderer> tables, Admission admission, Map<String, Object> openApi) {
+    this.tables = new HashMap<>(tables);
+    this.tables.putIfAbsent("nodes", TableRenderer.nodes(Clock.systemUTC()));
+    this.tables.putIfAbsent("events", TableRenderer.events(Clock.systemUTC()));
+    this.admission = admission;
+    this.openApi = openApi;
   }
 
   /** kubectl asks for server-side Tables; render the daxtier kinds with their printer columns. */
   @Override
   public MockResponse dispatch(RecordedRequest request) {
+    MockResponse refused = admission.admit(request, this::handleGet);
+    if (refused != null) {
+      return refused;
+    }
+    request = withoutStatusQuery(request);
     String accept = request.getHeader("Accept");
     String path = request.getPath();
     if ("GET".equals(request.getMethod())
@@ -87,6 +111,9 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
         && accept.contains("as=Table")
         && !path.contains("watch=")) {
       Matcher m = CUSTOM_RESOURCE.matcher(path);
+      if (!m.matches()) {
+        m = CORE_RESOURCE.matcher(path);
+      }
       if (m.matches() && tables.containsKey(m.group(1))) {
         MockResponse plain = super.handleGet(path);
         if (plain.code() == 200) {
@@ -96,6 +123,27 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
       }
     }
     return super.dispatch(request);
+  }
+
+  /**
+   * A status write without its query string: the mock recognises the status subresource only when
+   * the path ends in {@code /status}, and would otherwise keep the old status and drop the write
+   * (kubectl always adds {@code ?fieldManager=...}). The query carries nothing the store uses.
+   */
+  private static RecordedRequest withoutStatusQuery(RecordedRequest request) {
+    String path = request.getPath();
+    int q = path == null ? -1 : path.indexOf('?');
+    if (q < 0
+        || !path.substring(0, q).endsWith("/status")
+        || !("PATCH".equals(request.getMethod()) || "PUT".equals(request.getMethod()))) {
+      return request;
+    }
+    return new RecordedRequest(
+        request.getHttpVersion(),
+        request.method(),
+        path.substring(0, q),
+        request.getHeaders(),
+        request.getBody());
   }
 
   /**
@@ -131,6 +179,16 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
     return result;
   }
 
+  /** One object as a one-row Table, for watches; null when {@code plural} has no renderer. */
+  Object tableOf(String plural, Map<String, Object> object) {
+    TableRenderer renderer = tables.get(plural);
+    if (renderer == null) {
+      return null;
+    }
+    Object rv = TableRenderer.at(object, ".metadata.resourceVersion");
+    return renderer.table(List.of(object), rv == null ? "" : rv.toString());
+  }
+
   @SuppressWarnings("unchecked")
   private static Object asTable(TableRenderer renderer, String body) {
     Map<String, Object> parsed = JSON.unmarshal(body, Map.class);
@@ -152,7 +210,8 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
   @Override
   public MockResponse handleGet(String path) {
     int query = path.indexOf('?');
-    Object document = documents.get(query < 0 ? path : path.substring(0, query));
+    String bare = query < 0 ? path : path.substring(0, query);
+    Object document = documents.containsKey(bare) ? documents.get(bare) : openApi.get(bare);
     if (document == null) {
       return super.handleGet(path);
     }

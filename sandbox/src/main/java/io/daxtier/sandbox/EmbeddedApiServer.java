@@ -1,5 +1,6 @@
 package io.daxtier.sandbox;
 
+import io.daxtier.api.v1alpha1.CrdValidator;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -31,22 +32,42 @@ public final class EmbeddedApiServer implements AutoCloseable {
   private final DiscoveryDispatcher dispatcher;
   private final KubernetesClient client;
 
-  private EmbeddedApiServer(KubernetesMockServer server, DiscoveryDispatcher dispatcher) {
+  private final KubectlFront front;
+
+  private EmbeddedApiServer(
+      KubernetesMockServer server, DiscoveryDispatcher dispatcher, KubectlFront front) {
     this.server = server;
     this.dispatcher = dispatcher;
+    this.front = front;
     this.client = server.createClient();
   }
 
-  /** Starts on loopback; port 0 picks a free one. */
+  /** Starts on loopback; port 0 picks a free one (the port kubectl uses, see {@link #url()}). */
   public static EmbeddedApiServer start(int port) {
     Map<String, TableRenderer> tables = new HashMap<>();
-    for (CustomResourceDefinition crd : loadCrds()) {
+    Admission admission = new Admission();
+    List<CustomResourceDefinition> crds = loadCrds();
+    for (CustomResourceDefinition crd : crds) {
+      admission.register(
+          crd.getSpec().getNames().getPlural(),
+          crd.getSpec().getNames().getKind(),
+          CrdValidator.forCrd(crd.getMetadata().getName()));
       tables.put(
           crd.getSpec().getNames().getPlural(),
           new TableRenderer(
               crd.getSpec().getVersions().get(0).getAdditionalPrinterColumns(), Clock.systemUTC()));
     }
-    DiscoveryDispatcher dispatcher = new DiscoveryDispatcher(tables);
+    DiscoveryDispatcher dispatcher =
+        new DiscoveryDispatcher(
+            tables,
+            admission,
+            Map.of(
+                "/openapi/v3",
+                OpenApi.index(),
+                OpenApi.GROUP_VERSION_PATH,
+                OpenApi.groupVersion(crds),
+                OpenApi.CORE_PATH,
+                OpenApi.core()));
     KubernetesMockServer server =
         new KubernetesMockServer(
             new Context(),
@@ -60,8 +81,23 @@ public final class EmbeddedApiServer implements AutoCloseable {
                 .withGitVersion("v1.31.0-daxtier-sandbox")
                 .build());
     expectRulesReview(server);
-    server.init(InetAddress.getLoopbackAddress(), port);
-    EmbeddedApiServer api = new EmbeddedApiServer(server, dispatcher);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    KubectlFront front;
+    try {
+      front =
+          new KubectlFront(
+              port,
+              "http://"
+                  + InetAddress.getLoopbackAddress().getHostAddress()
+                  + ":"
+                  + server.getPort(),
+              dispatcher.watches,
+              dispatcher::tableOf);
+    } catch (IOException e) {
+      server.destroy();
+      throw new UncheckedIOException(e);
+    }
+    EmbeddedApiServer api = new EmbeddedApiServer(server, dispatcher, front);
     api.createCrds();
     return api;
   }
@@ -70,9 +106,13 @@ public final class EmbeddedApiServer implements AutoCloseable {
     return client;
   }
 
-  /** The server's base URL, e.g. {@code http://127.0.0.1:41234}. */
+  /**
+   * The server's base URL for kubectl, e.g. {@code http://127.0.0.1:41234}: the {@link
+   * KubectlFront}, which streams watches over HTTP and passes everything else to the mock. In-JVM
+   * clients ({@link #client()}) talk to the mock directly.
+   */
   public String url() {
-    return client.getConfiguration().getMasterUrl().replaceAll("/$", "");
+    return front.url();
   }
 
   /** Writes a kubeconfig pointing at this server (no credentials: the mock accepts anyone). */
@@ -163,6 +203,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
   @Override
   public void close() {
     client.close();
+    front.close();
     server.destroy();
   }
 }

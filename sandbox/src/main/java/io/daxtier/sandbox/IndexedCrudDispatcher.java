@@ -1,5 +1,9 @@
 package io.daxtier.sandbox;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.server.mock.KubernetesAttributesExtractor;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -7,10 +11,12 @@ import io.fabric8.mockwebserver.crud.Attribute;
 import io.fabric8.mockwebserver.crud.AttributeSet;
 import io.fabric8.mockwebserver.crud.AttributeType;
 import io.fabric8.mockwebserver.http.MockResponse;
+import java.io.IOException;
 import java.util.AbstractMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * The CRUD mock's dispatcher with its store indexed by object name.
@@ -40,6 +46,12 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
 
   private volatile boolean indexValid = true;
 
+  /** Every change of the store, for the HTTP watches of {@link KubectlFront}. */
+  final WatchHub watches = new WatchHub();
+
+  private static final Pattern EVENT_LIST = Pattern.compile("^/api/v1/(namespaces/[^/]+/)?events$");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Whether lookups still use the index (false once it failed to follow the store). */
   boolean indexed() {
     return indexValid;
@@ -64,10 +76,46 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
     return null;
   }
 
-  /** Pod lists also honour {@code spec.nodeName=<node>} (see {@link NodeNameFieldSelector}). */
+  /**
+   * Pod lists also honour {@code spec.nodeName=<node>} (see {@link NodeNameFieldSelector}); Event
+   * lists honour any field selector on the whole object ({@code involvedObject.kind}, {@code
+   * .name}, {@code .namespace}, {@code .uid}: what {@code kubectl describe} asks), which the stock
+   * dispatcher answers with no items.
+   */
   @Override
   public MockResponse handleGet(String path) {
+    int q = path.indexOf('?');
+    String selector = Selectors.param(path, "fieldSelector");
+    if (q > 0 && selector != null && EVENT_LIST.matcher(path.substring(0, q)).matches()) {
+      MockResponse response = super.handleGet(Selectors.without(path, "fieldSelector"));
+      if (response.code() != 200) {
+        return response;
+      }
+      return response.setBody(filterItems(response.getBody().readUtf8(), selector));
+    }
     return NodeNameFieldSelector.get(path, super::handleGet);
+  }
+
+  private static String filterItems(String body, String selector) {
+    try {
+      JsonNode list = JSON.readTree(body);
+      if (!(list instanceof ObjectNode doc) || !(list.get("items") instanceof ArrayNode items)) {
+        return body;
+      }
+      ArrayNode kept = JSON.createArrayNode();
+      for (JsonNode item : items) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> object = JSON.convertValue(item, Map.class);
+        if (Selectors.fields(selector, object)) {
+          kept.add(item);
+        }
+      }
+      doc.set("items", kept);
+      doc.put("kind", "EventList"); // the mock says List, which kubectl's typed client drops
+      return JSON.writeValueAsString(doc);
+    } catch (IOException e) {
+      return body;
+    }
   }
 
   @Override
@@ -77,7 +125,13 @@ class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
       AttributeSet oldKey,
       GenericKubernetesResource resource,
       String json) {
+    String oldJson = oldKey == null ? null : map.get(oldKey);
     super.processEvent(path, pathAttributes, oldKey, resource, json);
+    if (json != null) {
+      watches.changed(oldKey == null, json);
+    } else if (oldJson != null) {
+      watches.deleted(oldJson, requestResourceVersion());
+    }
     if (oldKey != null) {
       unindex(oldKey);
     }

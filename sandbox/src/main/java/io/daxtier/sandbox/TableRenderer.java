@@ -7,7 +7,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,25 +22,141 @@ final class TableRenderer {
   private static final Pattern FILTER =
       Pattern.compile("^([^\\[]*)\\[\\?\\(@\\.([A-Za-z0-9_]+)==\"([^\"]*)\"\\)\\](.*)$");
 
-  private final List<CustomResourceColumnDefinition> columns;
+  /** One column: its definition and how a cell is computed from the object. */
+  record Column(
+      String name,
+      String type,
+      String format,
+      int priority,
+      Function<Map<String, Object>, Object> cell) {}
+
+  private final List<Column> columns;
   private final Clock clock;
 
-  TableRenderer(List<CustomResourceColumnDefinition> columns, Clock clock) {
-    this.columns = columns;
+  /** The printer columns of a CRD, after the name. */
+  TableRenderer(List<CustomResourceColumnDefinition> printerColumns, Clock clock) {
     this.clock = clock;
+    List<Column> cs = new ArrayList<>();
+    cs.add(new Column("Name", "string", "name", 0, o -> at(o, ".metadata.name")));
+    for (CustomResourceColumnDefinition c : printerColumns) {
+      String path = c.getJsonPath();
+      boolean date = "date".equals(c.getType());
+      cs.add(
+          new Column(
+              c.getName(),
+              c.getType(),
+              c.getFormat(),
+              c.getPriority() == null ? 0 : c.getPriority(),
+              o -> {
+                Object value = at(o, path);
+                return date && value != null ? age(value.toString()) : value;
+              }));
+    }
+    this.columns = cs;
+  }
+
+  private TableRenderer(Clock clock, List<Column> columns) {
+    this.clock = clock;
+    this.columns = columns;
+  }
+
+  /** Nodes as the API server prints them: Name, Status (Ready / NotReady), Roles, Age, Version. */
+  static TableRenderer nodes(Clock clock) {
+    TableRenderer[] self = new TableRenderer[1];
+    self[0] =
+        new TableRenderer(
+            clock,
+            List.of(
+                new Column("Name", "string", "name", 0, o -> at(o, ".metadata.name")),
+                new Column("Status", "string", "", 0, TableRenderer::nodeStatus),
+                new Column("Roles", "string", "", 0, TableRenderer::roles),
+                new Column(
+                    "Age",
+                    "string",
+                    "",
+                    0,
+                    o -> self[0].ageOf(at(o, ".metadata.creationTimestamp"))),
+                new Column(
+                    "Version", "string", "", 0, o -> at(o, ".status.nodeInfo.kubeletVersion"))));
+    return self[0];
+  }
+
+  /** Events as the API server prints them: Last Seen, Type, Reason, Object, Message. */
+  static TableRenderer events(Clock clock) {
+    TableRenderer[] self = new TableRenderer[1];
+    self[0] =
+        new TableRenderer(
+            clock,
+            List.of(
+                new Column("Last Seen", "string", "", 0, o -> self[0].ageOf(lastSeen(o))),
+                new Column("Type", "string", "", 0, o -> at(o, ".type")),
+                new Column("Reason", "string", "", 0, o -> at(o, ".reason")),
+                new Column(
+                    "Object",
+                    "string",
+                    "",
+                    0,
+                    o ->
+                        String.valueOf(at(o, ".involvedObject.kind")).toLowerCase(Locale.ROOT)
+                            + "/"
+                            + at(o, ".involvedObject.name")),
+                new Column("Message", "string", "", 0, o -> at(o, ".message")),
+                new Column("Count", "integer", "", 1, o -> at(o, ".count")),
+                new Column("Name", "string", "name", 1, o -> at(o, ".metadata.name"))));
+    return self[0];
+  }
+
+  private static Object lastSeen(Map<String, Object> o) {
+    for (String p :
+        List.of(".lastTimestamp", ".eventTime", ".firstTimestamp", ".metadata.creationTimestamp")) {
+      Object v = at(o, p);
+      if (v != null) {
+        return v;
+      }
+    }
+    return null;
+  }
+
+  private static Object nodeStatus(Map<String, Object> node) {
+    String status = "Unknown";
+    if (at(node, ".status.conditions") instanceof List<?> conditions) {
+      for (Object c : conditions) {
+        if (c instanceof Map<?, ?> m && "Ready".equals(m.get("type"))) {
+          status = "True".equals(m.get("status")) ? "Ready" : "NotReady";
+        }
+      }
+    }
+    if (Boolean.TRUE.equals(at(node, ".spec.unschedulable"))) {
+      status += ",SchedulingDisabled";
+    }
+    return status;
+  }
+
+  private static Object roles(Map<String, Object> node) {
+    List<String> roles = new ArrayList<>();
+    if (at(node, ".metadata.labels") instanceof Map<?, ?> labels) {
+      labels.keySet().stream()
+          .map(String::valueOf)
+          .filter(k -> k.startsWith("node-role.kubernetes.io/"))
+          .map(k -> k.substring("node-role.kubernetes.io/".length()))
+          .sorted()
+          .forEach(roles::add);
+    }
+    return roles.isEmpty() ? "<none>" : String.join(",", roles);
+  }
+
+  private String ageOf(Object timestamp) {
+    return timestamp == null ? "<unknown>" : age(timestamp.toString());
   }
 
   Map<String, Object> table(List<Map<String, Object>> objects, String resourceVersion) {
     List<Map<String, Object>> definitions = new ArrayList<>();
-    definitions.add(column("Name", "string", "name"));
-    columns.forEach(c -> definitions.add(column(c.getName(), c.getType(), c.getFormat())));
+    columns.forEach(c -> definitions.add(column(c.name(), c.type(), c.format(), c.priority())));
     List<Map<String, Object>> rows = new ArrayList<>();
     for (Map<String, Object> object : objects) {
       List<Object> cells = new ArrayList<>();
-      cells.add(at(object, ".metadata.name"));
-      for (CustomResourceColumnDefinition c : columns) {
-        Object value = at(object, c.getJsonPath());
-        cells.add("date".equals(c.getType()) && value != null ? age(value.toString()) : value);
+      for (Column c : columns) {
+        cells.add(c.cell().apply(object));
       }
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("cells", cells);
@@ -59,13 +177,13 @@ final class TableRenderer {
     return table;
   }
 
-  private static Map<String, Object> column(String name, String type, String format) {
+  private static Map<String, Object> column(String name, String type, String format, int priority) {
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("name", name);
     c.put("type", type);
     c.put("format", format == null ? "" : format);
     c.put("description", "");
-    c.put("priority", 0);
+    c.put("priority", priority);
     return c;
   }
 

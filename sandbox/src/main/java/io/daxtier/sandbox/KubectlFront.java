@@ -1,0 +1,242 @@
+package io.daxtier.sandbox;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The address kubectl talks to: a small HTTP front before the mock server that streams watches over
+ * plain HTTP, as client-go opens them ({@code GET ...?watch=true}, one JSON event per line,
+ * chunked), and passes every other request through unchanged. The mock answers watches only over
+ * WebSockets (Fabric8's client), so without this {@code kubectl get -w} and {@code kubectl delete}
+ * (which waits with a watch on {@code metadata.name}) fail with "the server rejected our request".
+ * In-JVM Fabric8 clients keep talking to the mock directly.
+ */
+final class KubectlFront implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern WATCH_PATH =
+      Pattern.compile(
+          "^/(?:api/v1|apis/([^/]+)/[^/]+)(?:/namespaces/([^/]+))?/([a-z]+)(?:/([^/]+))?$");
+  private static final Map<String, String> KINDS =
+      Map.of(
+          "nodes", "Node",
+          "pods", "Pod",
+          "events", "Event",
+          "namespaces", "Namespace",
+          "pmempools", "PmemPool",
+          "pmemnodes", "PmemNode",
+          "leases", "Lease",
+          "customresourcedefinitions", "CustomResourceDefinition");
+  private static final Set<String> HOP_BY_HOP =
+      Set.of(
+          "host",
+          "connection",
+          "content-length",
+          "transfer-encoding",
+          "expect",
+          "upgrade",
+          "keep-alive",
+          "te",
+          "trailer",
+          "http2-settings");
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final HttpClient http;
+  private final URI backend;
+  private final WatchHub hub;
+  private final BiFunction<String, Map<String, Object>, Object> tables;
+
+  /**
+   * {@code tables}: plural and object to the object's one-row Table, or null when the kind has no
+   * renderer.
+   */
+  KubectlFront(
+      int port,
+      String backend,
+      WatchHub hub,
+      BiFunction<String, Map<String, Object>, Object> tables)
+      throws IOException {
+    this.backend = URI.create(backend);
+    this.hub = hub;
+    this.tables = tables;
+    this.executor =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "kubectl-front");
+              t.setDaemon(true);
+              return t;
+            });
+    this.http = HttpClient.newBuilder().executor(executor).build();
+    this.server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+    server.setExecutor(executor);
+    server.createContext("/", this::handle);
+    server.start();
+  }
+
+  String url() {
+    return "http://"
+        + server.getAddress().getAddress().getHostAddress()
+        + ":"
+        + server.getAddress().getPort();
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    try (ex) {
+      String path = ex.getRequestURI().getRawPath();
+      String query = ex.getRequestURI().getRawQuery();
+      String full = path + (query == null ? "" : "?" + query);
+      String watch = query == null ? null : Admission.param(query, "watch");
+      if ("GET".equals(ex.getRequestMethod())
+          && ("true".equals(watch) || "1".equals(watch))
+          && ex.getRequestHeaders().getFirst("Upgrade") == null) {
+        Matcher m = WATCH_PATH.matcher(path);
+        if (m.matches() && KINDS.containsKey(m.group(3))) {
+          watch(ex, m, query);
+          return;
+        }
+      }
+      proxy(ex, full);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void proxy(HttpExchange ex, String full) throws IOException, InterruptedException {
+    byte[] body;
+    try (InputStream in = ex.getRequestBody()) {
+      body = in.readAllBytes();
+    }
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(backend.resolve(full))
+            .method(
+                ex.getRequestMethod(),
+                body.length == 0
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(body));
+    ex.getRequestHeaders()
+        .forEach(
+            (name, values) -> {
+              if (!HOP_BY_HOP.contains(name.toLowerCase())) {
+                values.forEach(v -> request.header(name, v));
+              }
+            });
+    HttpResponse<byte[]> response =
+        http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    response
+        .headers()
+        .map()
+        .forEach(
+            (name, values) -> {
+              if (!HOP_BY_HOP.contains(name.toLowerCase()) && !name.startsWith(":")) {
+                values.forEach(v -> ex.getResponseHeaders().add(name, v));
+              }
+            });
+    byte[] out = response.body();
+    if (out.length > 0 && response.headers().firstValue("Content-Type").isEmpty()) {
+      // the mock's CRUD answers carry no content type; typed client-go clients (kubectl
+      // describe's Event list) would otherwise read JSON as protobuf and drop it
+      ex.getResponseHeaders().set("Content-Type", "application/json");
+    }
+    ex.sendResponseHeaders(response.statusCode(), out.length == 0 ? -1 : out.length);
+    if (out.length > 0) {
+      try (OutputStream os = ex.getResponseBody()) {
+        os.write(out);
+      }
+    }
+  }
+
+  private void watch(HttpExchange ex, Matcher m, String query) throws IOException {
+    String group = m.group(1) == null ? "" : m.group(1);
+    String namespace = m.group(2);
+    String plural = m.group(3);
+    String name = m.group(4);
+    String kind = KINDS.get(plural);
+    String fieldSelector = Admission.param(query, "fieldSelector");
+    String labelSelector = Admission.param(query, "labelSelector");
+    long fromRv = parseLong(Admission.param(query, "resourceVersion"));
+    long timeout = parseLong(Admission.param(query, "timeoutSeconds"));
+    String accept = ex.getRequestHeaders().getFirst("Accept");
+    boolean table = accept != null && accept.contains("as=Table");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout > 0 ? timeout : 30 * 60);
+    BlockingQueue<WatchHub.Event> queue = new LinkedBlockingQueue<>();
+    hub.subscribe(fromRv, queue);
+    try {
+      ex.getResponseHeaders().set("Content-Type", "application/json");
+      ex.getResponseHeaders().set("Cache-Control", "no-cache, private");
+      ex.sendResponseHeaders(200, 0);
+      OutputStream out = ex.getResponseBody();
+      out.flush();
+      while (System.nanoTime() < deadline) {
+        WatchHub.Event event = queue.poll(1, TimeUnit.SECONDS);
+        if (event == null) {
+          continue;
+        }
+        Map<String, Object> object = event.object();
+        if (!kind.equals(object.get("kind"))
+            || !group.equals(group(String.valueOf(object.get("apiVersion"))))
+            || (namespace != null
+                && !namespace.equals(TableRenderer.at(object, ".metadata.namespace")))
+            || (name != null && !name.equals(TableRenderer.at(object, ".metadata.name")))
+            || !Selectors.fields(fieldSelector, object)
+            || !Selectors.labels(labelSelector, object)) {
+          continue;
+        }
+        Object shown = table ? tables.apply(plural, object) : null;
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("type", event.type());
+        line.put("object", shown != null ? shown : object);
+        out.write(JSON.writeValueAsBytes(line));
+        out.write("\n".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      // the client went away
+    } finally {
+      hub.unsubscribe(queue);
+    }
+  }
+
+  private static String group(String apiVersion) {
+    int slash = apiVersion.indexOf('/');
+    return slash < 0 ? "" : apiVersion.substring(0, slash);
+  }
+
+  private static long parseLong(String s) {
+    try {
+      return s == null || s.isEmpty() ? 0 : Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}
