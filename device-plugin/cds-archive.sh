@@ -2,10 +2,15 @@
 # Makes the node agent's class-data sharing archive: one static archive holding exactly the classes
 # the agent loads (JDK, libraries and its own), no more.
 #
-#   cds-archive.sh JVM_OPTIONS_FILE AGENT_JAR ARCHIVE SIMULATED_NODES_DIR
+#   cds-archive.sh JVM_OPTIONS_FILE AGENT_JAR ARCHIVE SIMULATED_NODES_DIR [API_CLASSPATH]
 #
 # 1. Training: `run --cds-training` on a simulated node with a stand-in kubelet (start-up, a pass,
 #    device-plugin registration, ListAndWatch, Allocate, /metrics), recording every class it loads.
+#    With API_CLASSPATH (a class path holding the sandbox's io.daxtier.sandbox.bench.AgentApiMain:
+#    sandbox/target/daxtier-sandbox.jar plus sandbox/target/test-classes), the training runs the
+#    cluster path, as the DaemonSet does: an embedded API server in its own JVM holds the node's
+#    PmemNode (spec.pools from the example pool), the agent reads it with the Fabric8 client and
+#    informer and writes its status. Without it, the standalone path (`--pool-file`).
 # 2. Dump: a static archive from that list, with the same flags and the same class path as the
 #    agent runs with (`-jar AGENT_JAR`), so the JVM accepts it at start.
 # Why static, not the JDK's default archive plus a dynamic one (-XX:ArchiveClassesAtExit): JDK 17
@@ -13,19 +18,52 @@
 # ~1,300 JDK classes whatever the agent uses, and a dynamic archive cannot hold picocli's Java 5
 # class files. One archive of the loaded classes is ~2 MiB smaller resident (docs/benchmarks.md).
 # Used by device-plugin/Dockerfile and bench/agent-footprint.sh. Extra JVM flags: $CDS_JAVA_OPTS.
+# CDS_AOT=1 (JDK 24+): a JDK AOT cache instead (measured, not adopted: docs/benchmarks.md).
 set -eu
-[ $# -eq 4 ] || { echo "usage: $0 JVM_OPTIONS_FILE AGENT_JAR ARCHIVE SIMULATED_NODES_DIR" >&2; exit 2; }
-options=$1 jar=$2 archive=$3 nodes=$4
+[ $# -eq 4 ] || [ $# -eq 5 ] \
+  || { echo "usage: $0 JVM_OPTIONS_FILE AGENT_JAR ARCHIVE SIMULATED_NODES_DIR [API_CLASSPATH]" >&2; exit 2; }
+options=$1 jar=$2 archive=$3 nodes=$4 api_cp=${5:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/daxtier-cds.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+api=
+trap 'if [ -n "$api" ]; then kill "$api" 2>/dev/null || true; wait "$api" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
+if [ -n "$api_cp" ]; then
+  java -XX:+UseSerialGC -Xmx256m -XX:TieredStopAtLevel=1 -Djava.util.logging.config.file=/dev/null \
+    -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$api_cp" io.daxtier.sandbox.bench.AgentApiMain \
+    cds-node "$nodes/pool-pmem-tier.yaml" "$work/kubeconfig" > "$work/api.log" 2>&1 &
+  api=$!
+  i=0
+  until grep -q '^ready' "$work/api.log"; do
+    i=$((i + 1))
+    [ "$i" -lt 600 ] && kill -0 "$api" 2>/dev/null || { tail -n 30 "$work/api.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  set -- --node-name cds-node
+  # As in a pod: the API server from the environment, no kubeconfig file.
+  KUBERNETES_MASTER=$(sed -n 's/^ready \([^ ]*\).*/\1/p' "$work/api.log")
+  export KUBERNETES_MASTER KUBERNETES_AUTH_TRYKUBECONFIG=false KUBERNETES_AUTH_TRYSERVICEACCOUNT=false \
+    KUBERNETES_NAMESPACE=default
+else
+  set -- --pool-file "$nodes/pool-pmem-tier.yaml"
+fi
+rm -f "$archive"
+if [ -n "${CDS_AOT:-}" ]; then
+  # JDK 24 and later, CDS_AOT=1: an AOT cache (-XX:AOTCache=ARCHIVE to use it) made from the
+  # training run itself: its classes loaded and linked, no class list.
+  # shellcheck disable=SC2086
+  java @"$options" ${CDS_JAVA_OPTS:-} -XX:AOTCacheOutput="$archive" \
+    -jar "$jar" --simulate "$nodes/qemu-nvdimm.yaml" run "$@" \
+    --kubelet-dir "$work/kubelet" --metrics-port 0 --cds-training > "$work/training.log" 2>&1 \
+    || { tail -n 30 "$work/training.log" >&2; exit 1; }
+  echo "$archive: AOT cache ($([ -n "$api_cp" ] && echo cluster || echo standalone) path), $(grep -c 'Skipping' "$work/training.log" || true) skipped"
+  exit 0
+fi
 # shellcheck disable=SC2086
 java @"$options" ${CDS_JAVA_OPTS:-} -XX:DumpLoadedClassList="$work/classes.lst" \
-  -jar "$jar" --simulate "$nodes/qemu-nvdimm.yaml" run --pool-file "$nodes/pool-pmem-tier.yaml" \
+  -jar "$jar" --simulate "$nodes/qemu-nvdimm.yaml" run "$@" \
   --kubelet-dir "$work/kubelet" --metrics-port 0 --cds-training > "$work/training.log" 2>&1 \
   || { tail -n 30 "$work/training.log" >&2; exit 1; }
-rm -f "$archive"
 # shellcheck disable=SC2086
 java @"$options" ${CDS_JAVA_OPTS:-} -Xshare:dump -XX:SharedClassListFile="$work/classes.lst" \
   -XX:SharedArchiveFile="$archive" -cp "$jar" > "$work/dump.log" 2>&1 \
   || { tail -n 30 "$work/dump.log" >&2; exit 1; }
-echo "$archive: $(grep -vc '^[@#]' "$work/classes.lst") classes listed, $(grep -c 'Skipping' "$work/dump.log" || true) skipped"
+echo "$archive: $(grep -vc '^[@#]' "$work/classes.lst") classes listed ($([ -n "$api_cp" ] && echo cluster || echo standalone) path), $(grep -c 'Skipping' "$work/dump.log" || true) skipped"
