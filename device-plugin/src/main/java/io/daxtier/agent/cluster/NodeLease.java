@@ -96,11 +96,14 @@ public final class NodeLease implements AutoCloseable {
     return PREFIX + node;
   }
 
-  /** Starts renewing: the first renewal at once (after {@code initialDelay}), then every period. */
+  /**
+   * Starts renewing: the first renewal after {@code initialDelay}, then each one period after the
+   * previous one ended (no burst of catch-up renewals after a stall).
+   */
   public synchronized NodeLease start(Duration initialDelay) {
     if (task == null && !closed) {
       task =
-          thread.scheduleAtFixedRate(
+          thread.scheduleWithFixedDelay(
               this::renew, initialDelay.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
     }
     return this;
