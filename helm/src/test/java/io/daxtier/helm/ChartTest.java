@@ -139,6 +139,51 @@ class ChartTest {
   }
 
   @Test
+  void nodeLeasesAreNamespacedAndLimitedToLeases() {
+    // the agent renews its node Lease in the release namespace: a Role on leases only
+    Role agent = DEFAULTS.one(Role.class, "dt-agent-lease");
+    assertThat(agent.getMetadata().getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
+    assertThat(grants(agent.getRules()))
+        .containsExactlyInAnyOrder(
+            "coordination.k8s.io/leases:get",
+            "coordination.k8s.io/leases:create",
+            "coordination.k8s.io/leases:update");
+    RoleBinding binding = DEFAULTS.one(RoleBinding.class, "dt-agent-lease");
+    assertThat(binding.getMetadata().getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
+    assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
+    assertThat(binding.getRoleRef().getName()).isEqualTo("dt-agent-lease");
+    assertThat(boundToAgent(binding.getSubjects())).isTrue();
+    assertThat(grants(DEFAULTS.one(ClusterRole.class, "dt-agent").getRules()))
+        .noneMatch(g -> g.contains("leases"));
+    Container c =
+        DEFAULTS
+            .one(DaemonSet.class, "dt-agent")
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0);
+    assertThat(c.getArgs()).contains("--lease-namespace=$(POD_NAMESPACE)");
+
+    // the operator reads them (agent liveness), in the same namespace, whatever leader election
+    RenderedChart unelected =
+        RenderedChart.render(Map.of("operator.leaderElection.enabled", "false"));
+    for (RenderedChart chart : List.of(DEFAULTS, unelected)) {
+      Role operator = chart.one(Role.class, "dt-operator-agent-leases");
+      assertThat(operator.getMetadata().getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
+      assertThat(grants(operator.getRules()))
+          .containsExactlyInAnyOrder(
+              "coordination.k8s.io/leases:get",
+              "coordination.k8s.io/leases:list",
+              "coordination.k8s.io/leases:watch");
+      assertThat(chart.one(RoleBinding.class, "dt-operator-agent-leases").getRoleRef().getName())
+          .isEqualTo("dt-operator-agent-leases");
+    }
+    assertThat(grants(DEFAULTS.one(ClusterRole.class, "dt-operator").getRules()))
+        .noneMatch(g -> g.contains("leases"));
+  }
+
+  @Test
   void agentEventsStayInTheReleaseNamespace() {
     // no cluster-wide grant on events for the agent, from any ClusterRole bound to it
     List<String> agentClusterRoles =
@@ -165,7 +210,8 @@ class ChartTest {
     assertThat(boundToAgent(binding.getSubjects())).isTrue();
     assertThat(DEFAULTS.all(RoleBinding.class))
         .filteredOn(b -> boundToAgent(b.getSubjects()))
-        .containsExactly(binding);
+        .extracting(b -> b.getMetadata().getName())
+        .containsExactlyInAnyOrder("dt-agent-events", "dt-agent-lease");
 
     // ...and the agent writes its Events where the Role allows: its own pod's namespace
     Container c =
@@ -256,7 +302,7 @@ class ChartTest {
         .containsEntry("DAXTIER_LEADER_ELECTION", "false");
     assertThat(chart.all(Role.class))
         .extracting(r -> r.getMetadata().getName())
-        .containsExactly("dt-agent-events");
+        .containsExactlyInAnyOrder("dt-agent-events", "dt-agent-lease", "dt-operator-agent-leases");
     assertThat(chart.hasKind("ServiceMonitor")).isTrue();
     assertThat(chart.hasKind("ValidatingAdmissionPolicy")).isFalse();
   }

@@ -1,6 +1,7 @@
 package io.daxtier.operator;
 
 import io.daxtier.api.v1alpha1.PmemNode;
+import io.daxtier.operator.cluster.AgentLeases;
 import io.daxtier.operator.cluster.Leadership;
 import io.daxtier.operator.cluster.LeaseWatch;
 import io.daxtier.operator.cluster.NodePatcher;
@@ -86,6 +87,14 @@ public final class DaxtierOperator {
             trigger,
             config.releaseRecheck());
 
+    AgentLeases agentLeases =
+        AgentLeases.start(
+            client,
+            config.leaseNamespace(),
+            config.agentStaleAfter(),
+            clock,
+            stale -> trigger.fire(pools.poolNames()));
+    pools.notReportingFrom(agentLeases::notReporting);
     LeaseWatch leaseWatch =
         config.leaderElection()
             ? LeaseWatch.start(
@@ -135,7 +144,7 @@ public final class DaxtierOperator {
         o ->
             o.withRateLimiter(
                 new LinearRateLimiter(Duration.ofSeconds(1), config.poolReconcilesPerSecond())));
-    Stopper stopper = new Stopper(operator, leaseWatch);
+    Stopper stopper = new Stopper(operator, leaseWatch, agentLeases);
     leadership.onLoss(
         () -> {
           if (stopper.stopping()) {
@@ -156,6 +165,7 @@ public final class DaxtierOperator {
       if (leaseWatch != null) {
         leaseWatch.close();
       }
+      agentLeases.close();
       throw e;
     }
     HttpEndpoints http =
@@ -177,11 +187,13 @@ public final class DaxtierOperator {
   private static final class Stopper {
     private final Operator operator;
     private final LeaseWatch leaseWatch;
+    private final AgentLeases agentLeases;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    Stopper(Operator operator, LeaseWatch leaseWatch) {
+    Stopper(Operator operator, LeaseWatch leaseWatch, AgentLeases agentLeases) {
       this.operator = operator;
       this.leaseWatch = leaseWatch;
+      this.agentLeases = agentLeases;
     }
 
     boolean stopping() {
@@ -193,6 +205,7 @@ public final class DaxtierOperator {
         try {
           operator.stop();
         } finally {
+          agentLeases.close();
           if (leaseWatch != null) {
             leaseWatch.close();
           }

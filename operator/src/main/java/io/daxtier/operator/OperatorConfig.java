@@ -25,6 +25,8 @@ import java.util.function.Function;
  * @param poolReconcilesPerSecond upper bound of status aggregations per pool per second
  * @param leaseDuration how long the Lease holds without renewal; the leader renews every {@code
  *     leaseDuration * 2/15} and stops writing {@code leaseDuration * 2/3} after its last renewal
+ * @param agentStaleAfter how long an agent's node Lease (in {@code leaseNamespace}) may go
+ *     unrenewed before the pools report its node as not reporting
  */
 public record OperatorConfig(
     boolean leaderElection,
@@ -37,7 +39,11 @@ public record OperatorConfig(
     Duration drainPoll,
     Duration releaseRecheck,
     int poolReconcilesPerSecond,
-    Duration leaseDuration) {
+    Duration leaseDuration,
+    Duration agentStaleAfter) {
+
+  /** How long an agent's node Lease may go unrenewed before its node counts as not reporting. */
+  public static final Duration DEFAULT_AGENT_STALE_AFTER = Duration.ofSeconds(40);
 
   /** The lease duration the settings default to (JOSDK's and client-go's). */
   public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(15);
@@ -65,7 +71,53 @@ public record OperatorConfig(
         drainPoll,
         releaseRecheck,
         poolReconcilesPerSecond,
-        DEFAULT_LEASE_DURATION);
+        DEFAULT_LEASE_DURATION,
+        DEFAULT_AGENT_STALE_AFTER);
+  }
+
+  /** A configuration with the default agent stale threshold. */
+  public OperatorConfig(
+      boolean leaderElection,
+      String leaseName,
+      String leaseNamespace,
+      String identity,
+      int httpPort,
+      int reconcileThreads,
+      String eventNamespace,
+      Duration drainPoll,
+      Duration releaseRecheck,
+      int poolReconcilesPerSecond,
+      Duration leaseDuration) {
+    this(
+        leaderElection,
+        leaseName,
+        leaseNamespace,
+        identity,
+        httpPort,
+        reconcileThreads,
+        eventNamespace,
+        drainPoll,
+        releaseRecheck,
+        poolReconcilesPerSecond,
+        leaseDuration,
+        DEFAULT_AGENT_STALE_AFTER);
+  }
+
+  /** The same configuration with another agent stale threshold. */
+  public OperatorConfig withAgentStaleAfter(Duration staleAfter) {
+    return new OperatorConfig(
+        leaderElection,
+        leaseName,
+        leaseNamespace,
+        identity,
+        httpPort,
+        reconcileThreads,
+        eventNamespace,
+        drainPoll,
+        releaseRecheck,
+        poolReconcilesPerSecond,
+        leaseDuration,
+        staleAfter);
   }
 
   /**
@@ -119,7 +171,12 @@ public record OperatorConfig(
           new Setting(
               "DAXTIER_POOL_RECONCILES_PER_SECOND",
               "2",
-              "Most status aggregations per pool per second (each reads every node)."));
+              "Most status aggregations per pool per second (each reads every node)."),
+          new Setting(
+              "DAXTIER_AGENT_STALE_AFTER",
+              "40s",
+              "A node whose agent Lease (daxtier-agent-<node> in the Lease namespace) is older is"
+                  + " reported not reporting (pool status staleNodes, condition Stale)."));
 
   /** The defaults, with the Kubernetes downward-API variables of {@code env} applied. */
   public static OperatorConfig fromEnvironment(Map<String, String> env) {
@@ -172,7 +229,8 @@ public record OperatorConfig(
         get(values, "DAXTIER_DRAIN_POLL", "5s", OperatorConfig::duration),
         get(values, "DAXTIER_RELEASE_RECHECK", "30s", OperatorConfig::duration),
         get(values, "DAXTIER_POOL_RECONCILES_PER_SECOND", "2", OperatorConfig::positive),
-        get(values, "DAXTIER_LEASE_DURATION", "15s", OperatorConfig::duration));
+        get(values, "DAXTIER_LEASE_DURATION", "15s", OperatorConfig::duration),
+        get(values, "DAXTIER_AGENT_STALE_AFTER", "40s", OperatorConfig::duration));
   }
 
   /** The same configuration without leader election and HTTP endpoints (tests, sandbox). */
@@ -188,7 +246,8 @@ public record OperatorConfig(
         drainPoll,
         releaseRecheck,
         poolReconcilesPerSecond,
-        leaseDuration);
+        leaseDuration,
+        agentStaleAfter);
   }
 
   /** The same configuration with another drain poll interval. */
@@ -204,7 +263,8 @@ public record OperatorConfig(
         poll,
         releaseRecheck,
         poolReconcilesPerSecond,
-        leaseDuration);
+        leaseDuration,
+        agentStaleAfter);
   }
 
   /** The same configuration with leader election switched on or off. */
@@ -220,7 +280,8 @@ public record OperatorConfig(
         drainPoll,
         releaseRecheck,
         poolReconcilesPerSecond,
-        leaseDuration);
+        leaseDuration,
+        agentStaleAfter);
   }
 
   /** The same configuration with another lease duration (and so renew deadline and period). */
@@ -236,7 +297,8 @@ public record OperatorConfig(
         drainPoll,
         releaseRecheck,
         poolReconcilesPerSecond,
-        lease);
+        lease,
+        agentStaleAfter);
   }
 
   /** The same configuration serving HTTP on {@code port}. */
@@ -252,7 +314,8 @@ public record OperatorConfig(
         drainPoll,
         releaseRecheck,
         poolReconcilesPerSecond,
-        leaseDuration);
+        leaseDuration,
+        agentStaleAfter);
   }
 
   /** The same configuration with more or fewer reconcile threads. */
@@ -268,7 +331,8 @@ public record OperatorConfig(
         drainPoll,
         releaseRecheck,
         poolReconcilesPerSecond,
-        leaseDuration);
+        leaseDuration,
+        agentStaleAfter);
   }
 
   private static <T> T get(

@@ -1,5 +1,6 @@
 package io.daxtier.sandbox;
 
+import io.daxtier.agent.cluster.NodeLease;
 import io.daxtier.agent.health.AgentMetrics;
 import io.daxtier.agent.kernel.sim.SimulatedKernel;
 import io.daxtier.agent.ndctl.SimulatedNdctl;
@@ -48,6 +49,7 @@ public final class SimNode implements AutoCloseable {
   private final ScheduledExecutorService capacitySync;
   private volatile Map<String, String> lastCapacity = Map.of();
   private AgentLoop loop;
+  private NodeLease lease;
   private ScheduledExecutorService agentThread;
 
   private SimNode(
@@ -145,11 +147,13 @@ public final class SimNode implements AutoCloseable {
             Clock.systemUTC());
     agentThread = Executors.newSingleThreadScheduledExecutor(daemon("sandbox-agent-" + name));
     loop.start(agentThread, interval);
+    lease = new NodeLease(client, eventNamespace, name, Clock.systemUTC()).start();
   }
 
   /** Stops the agent loop as a killed agent process would stop (plugins keep serving). */
   public synchronized void stopAgent() {
     if (loop != null) {
+      lease.close();
       loop.close();
       try {
         agentThread.awaitTermination(5, TimeUnit.SECONDS);

@@ -33,6 +33,11 @@ public class PmemPoolStatus {
   @JsonPropertyDescription("Nodes where policy blocks at least one device.")
   public Integer blockedNodes;
 
+  @JsonPropertyDescription(
+      "Matched nodes whose agent does not renew its node Lease (daxtier-agent-<node>): not"
+          + " reporting, their last reported state may be out of date.")
+  public Integer staleNodes;
+
   @JsonPropertyDescription("Memory online for the pool across the cluster (a quantity).")
   public String onlineCapacity;
 

@@ -1,5 +1,6 @@
 package io.daxtier.agent.cli;
 
+import io.daxtier.agent.cluster.NodeLease;
 import io.daxtier.agent.health.AgentMetrics;
 import io.daxtier.agent.health.HealthServer;
 import io.daxtier.agent.kernel.DeadlineKernel;
@@ -76,6 +77,13 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(names = "--event-namespace", description = "Namespace for Events (default: default).")
   String eventNamespace = "default";
+
+  @Option(
+      names = "--lease-namespace",
+      description =
+          "Namespace of this node's Lease (daxtier-agent-<node>, renewed every 10s: the agent's"
+              + " liveness; default: --event-namespace).")
+  String leaseNamespace;
 
   @Option(names = "--interval", description = "Time between passes (default 30s).")
   String interval = "30s";
@@ -269,6 +277,18 @@ final class RunCommand implements Callable<Integer> {
         Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "daxtier-agent"));
     BadBlocksWatch badBlocks = new BadBlocksWatch(k, loop::requestPass).prime();
     loop.start(exec, every);
+    // liveness on its own thread, whatever the passes do: status is written only on change
+    NodeLease lease =
+        client == null
+            ? null
+            : new NodeLease(
+                    client,
+                    leaseNamespace == null || leaseNamespace.isBlank()
+                        ? eventNamespace
+                        : leaseNamespace,
+                    nodeName,
+                    Clock.systemUTC())
+                .start();
     // its own thread: a pass held up by a blocking sysfs write does not hold the poison watch
     loop.watchPoison(badBlocks, Sizes.parseDuration(poisonWatch));
     if (standIn != null) {
@@ -281,6 +301,9 @@ final class RunCommand implements Callable<Integer> {
         }
         return ok ? ExitCodes.OK : ExitCodes.ERROR;
       } finally {
+        if (lease != null) {
+          lease.close();
+        }
         loop.close();
         plugins.close();
         if (health != null) {
@@ -294,6 +317,9 @@ final class RunCommand implements Callable<Integer> {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  if (lease != null) {
+                    lease.close();
+                  }
                   loop.close();
                   if (k instanceof DeadlineKernel d) {
                     d.close();

@@ -4,6 +4,7 @@ import io.daxtier.agent.record.DesiredStateCache;
 import io.daxtier.agent.run.DesiredState;
 import io.daxtier.agent.run.DesiredStateSource;
 import io.daxtier.api.v1alpha1.PmemNode;
+import io.daxtier.api.v1alpha1.PmemNodeStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -112,6 +113,21 @@ public final class PmemNodeSource implements DesiredStateSource {
       now.ifPresentOrElse(cache::save, cache::clear);
     }
     return now;
+  }
+
+  /** The PmemNode as the informer last saw it; empty before the first list or without one. */
+  public Optional<PmemNode> stored() {
+    if (!informer.hasSynced()) {
+      return Optional.empty();
+    }
+    return informer.getStore().list().stream()
+        .filter(n -> nodeName.equals(n.getMetadata().getName()))
+        .findFirst();
+  }
+
+  @Override
+  public Optional<PmemNodeStatus> lastReported() {
+    return stored().map(PmemNode::getStatus);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.daxtier.agent.cluster;
 
 import io.daxtier.agent.health.AgentMetrics;
+import io.daxtier.agent.reconcile.StatusChanges;
 import io.daxtier.agent.run.StatusSink;
 import io.daxtier.api.v1alpha1.Api;
 import io.daxtier.api.v1alpha1.PmemNode;
@@ -11,13 +12,16 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,11 +36,19 @@ import org.slf4j.LoggerFactory;
  * is written when the API server is back. A write the API server refuses (400, 403, 422: admission
  * or validation) is logged, counted and made an Event, and not retried: the next pass hands over a
  * new status.
+ *
+ * <p>Quiet steady state: a status is written only when it differs from the last one written in
+ * something other than heartbeat-like fields ({@link StatusChanges}), or when the last write is
+ * {@link #FULL_REFRESH} old (so the heartbeat still moves, slowly), or when the PmemNode was
+ * re-created meanwhile (another uid). Node liveness is the {@link NodeLease}, not this status.
  */
 public final class PmemNodeStatusWriter implements StatusSink, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PmemNodeStatusWriter.class);
   public static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   public static final Duration MAX_RETRY = Duration.ofSeconds(60);
+
+  /** An unchanged status is written again after this long (Kubernetes' node status: 5 min). */
+  public static final Duration FULL_REFRESH = Duration.ofMinutes(5);
 
   private final KubernetesClient client;
   private final String nodeName;
@@ -45,13 +57,21 @@ public final class PmemNodeStatusWriter implements StatusSink, AutoCloseable {
   private final AgentMetrics metrics;
   private final Duration firstRetry;
   private final Duration maxRetry;
-  private final ScheduledExecutorService thread =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "daxtier-status");
-            t.setDaemon(true);
-            return t;
-          });
+  private final Duration refresh;
+  private final ScheduledExecutorService thread;
+  private final boolean ownThread;
+  private volatile boolean closed;
+
+  /** The PmemNode as last observed (its uid tells a re-created one); empty when unknown. */
+  private volatile Supplier<Optional<PmemNode>> observed = Optional::empty;
+
+  /** Touched on the writer thread only: the last status the API server accepted, when, its uid. */
+  private PmemNodeStatus lastWritten;
+
+  private Instant lastWrittenAt = Instant.MIN;
+  private String writtenUid;
+  private final AtomicLong writes = new AtomicLong();
+  private final AtomicLong unchanged = new AtomicLong();
 
   /** The status waiting to be written (null: none); only ever the latest. */
   private final AtomicReference<PmemNodeStatus> pending = new AtomicReference<>();
@@ -78,6 +98,36 @@ public final class PmemNodeStatusWriter implements StatusSink, AutoCloseable {
       AgentMetrics metrics,
       Duration firstRetry,
       Duration maxRetry) {
+    this(
+        client, nodeName, eventNamespace, clock, metrics, firstRetry, maxRetry, FULL_REFRESH, null);
+  }
+
+  /**
+   * With {@code refresh}, the longest an unchanged status goes unwritten, and {@code executor}, the
+   * thread writes run on (null: a thread of this writer's own; a shared one is not shut down by
+   * {@link #close}, as many simulated nodes share one in the steady-state benchmark).
+   */
+  public PmemNodeStatusWriter(
+      KubernetesClient client,
+      String nodeName,
+      String eventNamespace,
+      Clock clock,
+      AgentMetrics metrics,
+      Duration firstRetry,
+      Duration maxRetry,
+      Duration refresh,
+      ScheduledExecutorService executor) {
+    this.refresh = refresh;
+    this.ownThread = executor == null;
+    this.thread =
+        executor != null
+            ? executor
+            : Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, "daxtier-status");
+                  t.setDaemon(true);
+                  return t;
+                });
     this.client = client;
     this.nodeName = nodeName;
     this.eventNamespace = eventNamespace;
@@ -87,11 +137,30 @@ public final class PmemNodeStatusWriter implements StatusSink, AutoCloseable {
     this.maxRetry = maxRetry;
   }
 
+  /** Where the PmemNode as last observed comes from (the agent's informer), to tell re-creation. */
+  public void observe(Supplier<Optional<PmemNode>> observed) {
+    this.observed = observed;
+  }
+
+  /** Status writes that reached the API server and were accepted. */
+  public long writes() {
+    return writes.get();
+  }
+
+  /** Statuses handed over and not written because nothing but heartbeat-like fields moved. */
+  public long unchanged() {
+    return unchanged.get();
+  }
+
+  private boolean stopped() {
+    return closed || thread.isShutdown();
+  }
+
   @Override
   public void write(PmemNodeStatus status) {
     pending.set(status);
     synchronized (this) {
-      if (!scheduled && !thread.isShutdown()) {
+      if (!scheduled && !stopped()) {
         scheduled = true;
         thread.execute(this::flush);
       }
@@ -117,8 +186,16 @@ public final class PmemNodeStatusWriter implements StatusSink, AutoCloseable {
     if (status == null) {
       return;
     }
+    if (!due(status)) {
+      unchanged.incrementAndGet();
+      return;
+    }
     try {
-      patch(status);
+      PmemNode stored = patch(status);
+      lastWritten = status;
+      lastWrittenAt = clock.instant();
+      writtenUid = stored == null ? null : stored.getMetadata().getUid();
+      writes.incrementAndGet();
       if (unreachable != null) {
         LOG.info("API server reachable again: status written");
       }
@@ -153,11 +230,26 @@ public final class PmemNodeStatusWriter implements StatusSink, AutoCloseable {
     }
   }
 
-  private void patch(PmemNodeStatus status) {
+  /**
+   * Whether {@code status} is worth a write: nothing written yet, something but heartbeat-like
+   * fields changed, the last write is {@link #FULL_REFRESH} old, or the PmemNode was re-created.
+   */
+  private boolean due(PmemNodeStatus status) {
+    if (lastWritten == null || StatusChanges.differ(lastWritten, status)) {
+      return true;
+    }
+    if (!clock.instant().isBefore(lastWrittenAt.plus(refresh))) {
+      return true;
+    }
+    String uid = observed.get().map(n -> n.getMetadata().getUid()).orElse(null);
+    return uid != null && writtenUid != null && !uid.equals(writtenUid);
+  }
+
+  private PmemNode patch(PmemNodeStatus status) {
     PmemNode patch = new PmemNode();
     patch.setMetadata(new ObjectMetaBuilder().withName(nodeName).build());
     patch.setStatus(status);
-    client.resource(patch).patchStatus();
+    return client.resource(patch).patchStatus();
   }
 
   private void refused(int code, KubernetesClientException e) {
@@ -180,7 +272,7 @@ public final class PmemNodeStatusWriter implements StatusSink, AutoCloseable {
     if (backoff.compareTo(maxRetry) > 0) {
       backoff = maxRetry;
     }
-    if (!scheduled && !thread.isShutdown()) {
+    if (!scheduled && !stopped()) {
       scheduled = true;
       thread.schedule(this::flush, backoff.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -194,7 +286,7 @@ public final class PmemNodeStatusWriter implements StatusSink, AutoCloseable {
       LOG.info("event {} not recorded, API server unreachable: {}", reason, message);
       return;
     }
-    if (!thread.isShutdown()) {
+    if (!stopped()) {
       thread.execute(() -> createEvent(reason, message, warning));
     }
   }
@@ -259,6 +351,9 @@ public final class PmemNodeStatusWriter implements StatusSink, AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    thread.shutdownNow();
+    closed = true;
+    if (ownThread) {
+      thread.shutdownNow();
+    }
   }
 }

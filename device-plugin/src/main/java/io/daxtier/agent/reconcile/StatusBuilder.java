@@ -32,6 +32,7 @@ import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -189,6 +190,28 @@ public final class StatusBuilder {
         .withMessage(message)
         .withLastTransitionTime(now.toString())
         .build();
+  }
+
+  /**
+   * Conditions move only on a transition: each condition of {@code next} whose status and reason
+   * are those of the same type in {@code previous} (the status last reported; null: none) keeps the
+   * previous lastTransitionTime. Returns {@code next}, changed in place.
+   */
+  public static PmemNodeStatus keepTransitionTimes(PmemNodeStatus previous, PmemNodeStatus next) {
+    if (previous == null || previous.conditions == null || next.conditions == null) {
+      return next;
+    }
+    for (Condition c : next.conditions) {
+      for (Condition before : previous.conditions) {
+        if (c.getType().equals(before.getType())
+            && Objects.equals(c.getStatus(), before.getStatus())
+            && Objects.equals(c.getReason(), before.getReason())
+            && before.getLastTransitionTime() != null) {
+          c.setLastTransitionTime(before.getLastTransitionTime());
+        }
+      }
+    }
+    return next;
   }
 
   static PlatformStatus platform(Platform p) {

@@ -7,6 +7,7 @@ import io.daxtier.agent.poison.BadBlocksWatch;
 import io.daxtier.agent.reconcile.DeviceResult;
 import io.daxtier.agent.reconcile.NodeReconciler;
 import io.daxtier.agent.reconcile.PassResult;
+import io.daxtier.agent.reconcile.StatusBuilder;
 import io.daxtier.agent.record.DesiredStateCache;
 import io.daxtier.agent.state.NodeState;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -27,9 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The long-running agent: a pass at start (before anything is advertised), then on every desired
- * state change, every interval (heartbeat) and whenever the poison watch, on its own thread, sees
- * new bad blocks. Every observed {@link NodeState} goes to one listener, where the device plugin
- * manager is wired in.
+ * state change, every interval and whenever the poison watch, on its own thread, sees new bad
+ * blocks. Every observed {@link NodeState} goes to one listener, where the device plugin manager is
+ * wired in.
  */
 public final class AgentLoop implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AgentLoop.class);
@@ -78,9 +79,8 @@ public final class AgentLoop implements AutoCloseable {
       Consumer<NodeState> listener,
       AgentMetrics metrics,
       Clock clock) {
-    return new AgentLoop(
-        reconciler,
-        new PmemNodeSource(client, nodeName, cache),
+    PmemNodeSource source = new PmemNodeSource(client, nodeName, cache);
+    PmemNodeStatusWriter writer =
         new PmemNodeStatusWriter(
             client,
             nodeName,
@@ -88,10 +88,9 @@ public final class AgentLoop implements AutoCloseable {
             clock,
             metrics,
             PmemNodeStatusWriter.FIRST_RETRY,
-            PmemNodeStatusWriter.MAX_RETRY),
-        listener,
-        metrics,
-        clock);
+            PmemNodeStatusWriter.MAX_RETRY);
+    writer.observe(source::stored);
+    return new AgentLoop(reconciler, source, writer, listener, metrics, clock);
   }
 
   /**
@@ -120,6 +119,9 @@ public final class AgentLoop implements AutoCloseable {
       }
       PassResult r = reconciler.reconcile(desired.get().pools(), desired.get().generation());
       try {
+        PassResult before = last.get();
+        StatusBuilder.keepTransitionTimes(
+            before != null ? before.status() : source.lastReported().orElse(null), r.status());
         sink.write(r.status());
         r.poison().forEach(sink::poison);
         for (DeviceResult b : r.warnings()) {

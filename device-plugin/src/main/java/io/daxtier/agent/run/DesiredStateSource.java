@@ -1,5 +1,6 @@
 package io.daxtier.agent.run;
 
+import io.daxtier.api.v1alpha1.PmemNodeStatus;
 import java.util.Optional;
 
 /** Where the desired state comes from: a pool file or the node's own PmemNode. */
@@ -14,6 +15,14 @@ public interface DesiredStateSource extends AutoCloseable {
    */
   default boolean awaitReady(java.time.Duration timeout) throws InterruptedException {
     return true;
+  }
+
+  /**
+   * The status reported before this process started, when the source knows it (cluster mode: the
+   * PmemNode's status), so condition times survive an agent restart.
+   */
+  default Optional<PmemNodeStatus> lastReported() {
+    return Optional.empty();
   }
 
   /** Calls back when the desired state may have changed. */

@@ -36,6 +36,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +64,8 @@ public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<P
   private final PmemNodeLookup pmemNodes;
   private final PoolTrigger trigger;
   private volatile InformerEventSource<Node, PmemPool> nodes;
+  private volatile Supplier<Set<String>> notReporting = Set::of;
+  private final Set<String> known = ConcurrentHashMap.newKeySet();
 
   public PmemPoolReconciler(
       Clock clock,
@@ -79,6 +82,16 @@ public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<P
     this.events = events;
     this.metrics = metrics;
     this.releaseRecheck = releaseRecheck;
+  }
+
+  /** Where the nodes whose agent is not reporting (stale node Lease) come from. */
+  public void notReportingFrom(Supplier<Set<String>> notReporting) {
+    this.notReporting = notReporting;
+  }
+
+  /** The pools aggregated so far and not deleted (what a change of liveness re-aggregates). */
+  public Set<String> poolNames() {
+    return Set.copyOf(known);
   }
 
   @Override
@@ -126,6 +139,7 @@ public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<P
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(releaseRecheck.toMillis());
     }
     lastIssues.remove(pool.getMetadata().getUid());
+    known.remove(pool.getMetadata().getName());
     metrics.forgetPool(pool.getMetadata().getName());
     events.normal(pool, "Released", "every node released the pool; finalizer removed");
     statusWriter.admitFinalizerRemoval(pool);
@@ -161,6 +175,7 @@ public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<P
   private PoolAggregate aggregateAndRecord(PmemPool pool) {
     // observe
     String name = pool.getMetadata().getName();
+    known.add(name);
     Map<String, Node> nodesByName = new HashMap<>();
     nodes.list().forEach(n -> nodesByName.put(n.getMetadata().getName(), n));
     List<NodeView> views = new ArrayList<>();
@@ -182,7 +197,8 @@ public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<P
     // validate
     Optional<String> invalid = PoolValidator.validate(pool);
     // render
-    PoolAggregate agg = PoolStatusCalculator.compute(pool, views, invalid, clock.instant());
+    PoolAggregate agg =
+        PoolStatusCalculator.compute(pool, views, invalid, notReporting.get(), clock.instant());
     // apply
     emitTransitions(pool, agg.issues());
     metrics.recordPool(name, agg.nodesByState(), agg.status());

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -33,6 +34,12 @@ public final class PoolStatusCalculator {
 
   /** Reason on Ready (and the phase) while the pool's nodeSelector matches no node. */
   public static final String NO_MATCHING_NODES = "NoMatchingNodes";
+
+  /** True while a selected node's agent does not renew its node Lease. */
+  public static final String STALE = "Stale";
+
+  /** The reason of {@link #STALE} when it is true. */
+  public static final String AGENT_NOT_REPORTING = "AgentNotReporting";
 
   /** How many nodes a condition message names before it says "and N more". */
   static final int MESSAGE_NODES = 5;
@@ -49,6 +56,21 @@ public final class PoolStatusCalculator {
    */
   public static PoolAggregate compute(
       PmemPool pool, List<NodeView> nodes, Optional<String> invalid, Instant now) {
+    return compute(pool, nodes, invalid, Set.of(), now);
+  }
+
+  /**
+   * Computes the status, with the nodes whose agent is not reporting (its node Lease is stale):
+   * such a node's last reported state still counts as it was, and it is also counted in {@code
+   * staleNodes} and named in the {@link #STALE} condition.
+   */
+  public static PoolAggregate compute(
+      PmemPool pool,
+      List<NodeView> nodes,
+      Optional<String> invalid,
+      Set<String> notReporting,
+      Instant now) {
+    List<String> stale = new ArrayList<>();
     String name = pool.getMetadata().getName();
     String uid = pool.getMetadata().getUid();
     boolean deleting = pool.isMarkedForDeletion();
@@ -111,6 +133,9 @@ public final class PoolStatusCalculator {
         continue;
       }
       matched++;
+      if (notReporting.contains(view.node())) {
+        stale.add(view.node());
+      }
       PoolPhase phase = agent == null || entry == null ? PoolPhase.Pending : agent.phase;
       if (phase == null) {
         phase = PoolPhase.Pending;
@@ -157,6 +182,7 @@ public final class PoolStatusCalculator {
     s.matchedNodes = matched;
     s.readyNodes = ready;
     s.blockedNodes = blocked;
+    s.staleNodes = stale.size();
     s.onlineBytes = onlineBytes;
     s.healthyBytes = healthyBytes;
     s.onlineCapacity = Quantities.format(onlineBytes);
@@ -223,6 +249,16 @@ public final class PoolStatusCalculator {
           conflicts.get(0).kind().name(),
           join(conflicts.stream().map(Conflict::message).toList()));
     }
+    if (stale.isEmpty()) {
+      conds.set(STALE, false, "AllAgentsReporting", "every node's agent renews its Lease");
+    } else {
+      stale.sort(Comparator.naturalOrder());
+      conds.set(
+          STALE,
+          true,
+          AGENT_NOT_REPORTING,
+          stale.size() + " node(s) whose agent does not renew its Lease: " + join(stale));
+    }
     s.conditions = conds.list;
 
     Map<String, Integer> byState = new LinkedHashMap<>();
@@ -231,6 +267,7 @@ public final class PoolStatusCalculator {
     byState.put("blocked", blocked);
     byState.put("degraded", degraded);
     byState.put("releasing", releasing.size());
+    byState.put("stale", stale.size());
     return new PoolAggregate(s, issues, holding, byState);
   }
 
