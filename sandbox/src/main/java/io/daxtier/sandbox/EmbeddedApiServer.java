@@ -115,8 +115,25 @@ public final class EmbeddedApiServer implements AutoCloseable {
     return front.url();
   }
 
-  /** Writes a kubeconfig pointing at this server (no credentials: the mock accepts anyone). */
+  /**
+   * The mock's own URL, for Fabric8 clients in other processes (an operator or agent under a
+   * bench): they watch over WebSocket, which {@link KubectlFront} does not pass on; kubectl uses
+   * {@link #url()}.
+   */
+  public String clientUrl() {
+    return server.url("/").replaceAll("/$", "");
+  }
+
+  /** Writes a kubeconfig for kubectl, pointing at {@link #url()}. */
   public Path writeKubeconfig(Path file) throws IOException {
+    return writeKubeconfig(file, url());
+  }
+
+  /**
+   * Writes a kubeconfig pointing at {@code server} ({@link #url()} for kubectl, {@link
+   * #clientUrl()} for Fabric8 clients); no credentials: the mock accepts anyone.
+   */
+  public Path writeKubeconfig(Path file, String serverUrl) throws IOException {
     String kubeconfig =
         """
         apiVersion: v1
@@ -135,7 +152,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
         - name: sandbox
           user: {}
         """
-            .formatted(url());
+            .formatted(serverUrl);
     if (file.getParent() != null) {
       Files.createDirectories(file.getParent());
     }

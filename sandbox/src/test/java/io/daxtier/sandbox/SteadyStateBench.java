@@ -64,7 +64,9 @@ public final class SteadyStateBench {
       long t0 = System.nanoTime();
       populate(client, nodes);
       say("populated %d nodes and one pool in %.1f s", nodes, secondsSince(t0));
-      Path kubeconfig = api.writeKubeconfig(Files.createTempFile("daxtier-steady", ".kubeconfig"));
+      Path kubeconfig =
+          api.writeKubeconfig(
+              Files.createTempFile("daxtier-steady", ".kubeconfig"), api.clientUrl());
       operator = startOperator(kubeconfig);
       waitFor(() -> client.resources(PmemNode.class).list().getItems().size(), nodes, 600);
       say("operator rendered %d PmemNodes after %.1f s", nodes, secondsSince(t0));

@@ -74,8 +74,8 @@ public final class AgentApiMain {
     spec.pools = pools;
     pn.setSpec(spec);
     client.resource(pn).create();
-    api.writeKubeconfig(Path.of(args[2]));
-    System.out.println("ready " + api.url() + " " + System.currentTimeMillis());
+    api.writeKubeconfig(Path.of(args[2]), api.clientUrl());
+    System.out.println("ready " + api.clientUrl() + " " + System.currentTimeMillis());
     System.out.flush();
     while (true) {
       PmemNode now = client.resources(PmemNode.class).withName(nodeName).get();
