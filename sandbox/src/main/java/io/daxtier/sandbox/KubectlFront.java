@@ -88,7 +88,15 @@ final class KubectlFront implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    this.http = HttpClient.newBuilder().executor(executor).build();
+    // HTTP/1.1 to the mock: the JDK client's default (HTTP/2) offers an h2c upgrade on every plain
+    // request, which the mock's server may take up; a proxied call then hung in CI (kubectl's
+    // discovery timed out after 32 s).
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(java.time.Duration.ofSeconds(10))
+            .executor(executor)
+            .build();
     this.server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
     server.setExecutor(executor);
