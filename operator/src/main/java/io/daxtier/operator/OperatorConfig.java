@@ -48,61 +48,6 @@ public record OperatorConfig(
   /** The lease duration the settings default to (JOSDK's and client-go's). */
   public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(15);
 
-  /** A configuration with the default lease duration. */
-  public OperatorConfig(
-      boolean leaderElection,
-      String leaseName,
-      String leaseNamespace,
-      String identity,
-      int httpPort,
-      int reconcileThreads,
-      String eventNamespace,
-      Duration drainPoll,
-      Duration releaseRecheck,
-      int poolReconcilesPerSecond) {
-    this(
-        leaderElection,
-        leaseName,
-        leaseNamespace,
-        identity,
-        httpPort,
-        reconcileThreads,
-        eventNamespace,
-        drainPoll,
-        releaseRecheck,
-        poolReconcilesPerSecond,
-        DEFAULT_LEASE_DURATION,
-        DEFAULT_AGENT_STALE_AFTER);
-  }
-
-  /** A configuration with the default agent stale threshold. */
-  public OperatorConfig(
-      boolean leaderElection,
-      String leaseName,
-      String leaseNamespace,
-      String identity,
-      int httpPort,
-      int reconcileThreads,
-      String eventNamespace,
-      Duration drainPoll,
-      Duration releaseRecheck,
-      int poolReconcilesPerSecond,
-      Duration leaseDuration) {
-    this(
-        leaderElection,
-        leaseName,
-        leaseNamespace,
-        identity,
-        httpPort,
-        reconcileThreads,
-        eventNamespace,
-        drainPoll,
-        releaseRecheck,
-        poolReconcilesPerSecond,
-        leaseDuration,
-        DEFAULT_AGENT_STALE_AFTER);
-  }
-
   /** The same configuration with another agent stale threshold. */
   public OperatorConfig withAgentStaleAfter(Duration staleAfter) {
     return new OperatorConfig(

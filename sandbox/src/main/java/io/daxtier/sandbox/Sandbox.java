@@ -92,7 +92,9 @@ public final class Sandbox implements AutoCloseable {
         EVENT_NAMESPACE,
         Duration.ofSeconds(1),
         Duration.ofSeconds(2),
-        10);
+        10,
+        OperatorConfig.DEFAULT_LEASE_DURATION,
+        OperatorConfig.DEFAULT_AGENT_STALE_AFTER);
   }
 
   private static SimulatedKernel resourceNode(String name) throws IOException {
