@@ -14,6 +14,7 @@ import io.daxtier.api.v1alpha1.ProvisionSpec;
 import io.daxtier.api.v1alpha1.RecoverabilityPolicy;
 import io.daxtier.api.v1alpha1.ReleaseAction;
 import io.daxtier.api.v1alpha1.ReleaseSpec;
+import io.daxtier.api.v1alpha1.ResourceApi;
 import io.daxtier.api.v1alpha1.ResourceSpec;
 import io.daxtier.api.v1alpha1.ScrubMode;
 import io.daxtier.api.v1alpha1.ScrubPolicy;
@@ -118,6 +119,7 @@ public final class PoolDefaults {
     out.name = s.name == null ? Api.DEFAULT_RESOURCE_NAME : s.name;
     out.unit = s.unit == null ? Api.DEFAULT_RESOURCE_UNIT : s.unit;
     out.topology = s.topology == null ? TopologyMode.NumaNode : s.topology;
+    out.api = s.api == null ? ResourceApi.DevicePlugin : s.api;
     return out;
   }
 

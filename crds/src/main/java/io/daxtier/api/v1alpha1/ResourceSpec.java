@@ -53,4 +53,13 @@ public class ResourceSpec {
           + " stalls on many CPU-less nodes), or None.")
   @Default("NumaNode")
   public TopologyMode topology = TopologyMode.NumaNode;
+
+  @JsonPropertyDescription(
+      "How pods get the memory: DevicePlugin (default; the extended resource in units through the"
+          + " kubelet's device-plugin API) or DRA (Dynamic Resource Allocation: the agent publishes"
+          + " ResourceSlices with the memory's attributes and a DeviceClass whose"
+          + " extendedResourceName is resource.name, so pods asking for the extended resource keep"
+          + " working while ResourceClaims can select by tier, type and NUMA node).")
+  @Default("DevicePlugin")
+  public ResourceApi api = ResourceApi.DevicePlugin;
 }
