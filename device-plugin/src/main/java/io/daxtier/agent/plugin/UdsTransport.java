@@ -19,6 +19,7 @@ import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -48,18 +49,23 @@ public final class UdsTransport implements AutoCloseable {
 
   /** Binds {@code socket} (which must not exist) and serves the service on it. */
   public Server serve(Path socket, BindableService service) throws IOException {
+    return serve(socket, List.of(service));
+  }
+
+  /** Binds {@code socket} (which must not exist) and serves all the services on it. */
+  public Server serve(Path socket, List<BindableService> services) throws IOException {
     checkLength(socket);
     EventLoopGroup loop = group();
-    return NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-        .channelType(EpollServerDomainSocketChannel.class)
-        .bossEventLoopGroup(loop)
-        .workerEventLoopGroup(loop)
-        .withOption(ChannelOption.ALLOCATOR, BUFFERS)
-        .withChildOption(ChannelOption.ALLOCATOR, BUFFERS)
-        .directExecutor()
-        .addService(service)
-        .build()
-        .start();
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+            .channelType(EpollServerDomainSocketChannel.class)
+            .bossEventLoopGroup(loop)
+            .workerEventLoopGroup(loop)
+            .withOption(ChannelOption.ALLOCATOR, BUFFERS)
+            .withChildOption(ChannelOption.ALLOCATOR, BUFFERS)
+            .directExecutor();
+    services.forEach(builder::addService);
+    return builder.build().start();
   }
 
   /** A plaintext channel to the server listening on {@code socket}. */
