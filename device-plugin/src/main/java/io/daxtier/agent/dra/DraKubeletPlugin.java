@@ -93,6 +93,9 @@ public final class DraKubeletPlugin implements Consumer<List<DraDevice>>, AutoCl
    * it sees the registration socket); stale socket files of an earlier run are replaced.
    */
   public synchronized void start() throws IOException {
+    if (draServer != null) {
+      throw new IllegalStateException("already started");
+    }
     health.update(devices.get());
     Path dra = config.draSocket();
     Path reg = config.registrationSocket();
