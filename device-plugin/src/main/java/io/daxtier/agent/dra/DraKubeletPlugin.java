@@ -42,6 +42,7 @@ public final class DraKubeletPlugin implements Consumer<List<DraDevice>>, AutoCl
   private final ExecutorService calls;
   private Server draServer;
   private Server registrationServer;
+  private boolean wanted;
 
   /**
    * A plugin sharing the agent's transport (one event loop for the device plugin and this).
@@ -112,12 +113,42 @@ public final class DraKubeletPlugin implements Consumer<List<DraDevice>>, AutoCl
                 new DraHealthV1alpha1(health),
                 new DraHealthV1(health)));
     registrationServer = transport.serve(reg, registration);
+    wanted = true;
     LOG.info("DRA driver {} serving {} (registration {})", DraNames.DRIVER, dra, reg);
   }
 
-  /** Takes the devices published after an agent pass: health changes go to the kubelet. */
+  /**
+   * Takes the devices published after an agent pass: health changes go to the kubelet. A socket
+   * that someone deleted while the agent runs is served again, so the plugin watcher finds it.
+   */
   public void update(List<DraDevice> current) {
     health.update(current);
+    reserveDeletedSockets();
+  }
+
+  private synchronized void reserveDeletedSockets() {
+    if (!wanted) {
+      return;
+    }
+    Path dra = config.draSocket();
+    Path reg = config.registrationSocket();
+    if (draServer != null && registrationServer != null && present(dra) && present(reg)) {
+      return;
+    }
+    LOG.warn("DRA socket {} or {} was deleted; serving both again", dra, reg);
+    stop(registrationServer);
+    stop(draServer);
+    registrationServer = null;
+    draServer = null;
+    try {
+      start();
+    } catch (IOException | RuntimeException e) {
+      LOG.error("cannot serve the DRA sockets again (next pass retries): {}", e.getMessage());
+    }
+  }
+
+  private static boolean present(Path p) {
+    return Files.exists(p, LinkOption.NOFOLLOW_LINKS);
   }
 
   @Override
@@ -162,6 +193,7 @@ public final class DraKubeletPlugin implements Consumer<List<DraDevice>>, AutoCl
   /** Stops serving (netty unlinks the sockets); prepared claims stay in the checkpoint. */
   @Override
   public synchronized void close() {
+    wanted = false;
     stop(registrationServer);
     stop(draServer);
     registrationServer = null;

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 
 /**
  * The kubelet's {@code v1.DRAPlugin} service: converts messages and runs the preparer off the event
@@ -85,7 +86,7 @@ final class DraPluginV1 extends DRAPluginGrpc.DRAPluginImplBase {
         .toList();
   }
 
-  private <T> void run(StreamObserver<T> out, java.util.function.Supplier<T> call) {
+  private <T> void run(StreamObserver<T> out, Supplier<T> call) {
     try {
       executor.execute(
           () -> {

@@ -404,6 +404,21 @@ class DraKubeletPluginTest {
   }
 
   @Test
+  void aDeletedRegistrationSocketIsServedAgainOnTheNextPass() throws Exception {
+    DraKubeletPlugin plugin = started();
+    Path reg = kubeletDir.resolve("plugins_registry/memory.daxtier.io-reg.sock");
+    Files.delete(reg);
+
+    plugin.update(devices.get());
+
+    assertThat(reg).exists();
+    FakeDraKubelet kubelet = registered();
+    ClaimRef c = claim("a");
+    claims.allocate(c, ours(NODE, "mem", RAM, GIB));
+    assertThat(kubelet.prepare(c).get(c.uid()).failed()).isFalse();
+  }
+
+  @Test
   void closingRemovesTheSockets() throws Exception {
     DraKubeletPlugin plugin = started();
     plugin.close();
