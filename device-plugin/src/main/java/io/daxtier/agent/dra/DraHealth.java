@@ -11,8 +11,8 @@ import java.util.function.Consumer;
 
 /**
  * The devices' health as the kubelet sees it, version-neutral: a published device is healthy or
- * unhealthy (poison), a device that was published and is gone (released) is unknown. Every open
- * stream gets the full list on start and again on every change.
+ * unhealthy (poison), a device that was published and is gone (released) is unknown (in the next
+ * list, then left out). Every open stream gets the full list on start and again on every change.
  */
 final class DraHealth {
   static final String UNHEALTHY_MESSAGE = "poison on the device not yet dealt with";
@@ -37,6 +37,14 @@ final class DraHealth {
       boolean changed = false;
       Map<String, DraDevice> present = new LinkedHashMap<>();
       devices.forEach(d -> present.put(d.name(), d));
+      // A gone device is reported unknown until the next change, then left out: the kubelet
+      // times out devices missing from the list to Unknown by itself.
+      states
+          .values()
+          .removeIf(
+              st ->
+                  st.health() == DeviceHealthState.Health.UNKNOWN
+                      && !present.containsKey(st.device()));
       for (DraDevice d : present.values()) {
         DeviceHealthState.Health h =
             d.healthy() ? DeviceHealthState.Health.HEALTHY : DeviceHealthState.Health.UNHEALTHY;

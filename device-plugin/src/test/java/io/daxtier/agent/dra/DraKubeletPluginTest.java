@@ -401,6 +401,12 @@ class DraKubeletPluginTest {
     NodeWatchResourcesResponse released = next(stream);
     assertThat(released.getDevices(1).getDevice().getDeviceName()).isEqualTo(DAX);
     assertThat(released.getDevices(1).getHealth()).isEqualTo(HealthStatus.UNKNOWN);
+
+    plugin.update(List.of(ram(RAM, 2, 4 * GIB, true)));
+    assertThat(next(stream).getDevicesList())
+        .as("a gone device is left out after it was reported unknown")
+        .extracting(d -> d.getDevice().getDeviceName() + "=" + d.getHealth())
+        .containsExactly(RAM + "=HEALTHY");
   }
 
   @Test
