@@ -187,7 +187,11 @@ final class AdmissionPolicyEvaluator {
   }
 
   private static String kindOf(String resource) {
-    return resource.equals("pmemnodes") ? "PmemNode" : resource;
+    return switch (resource) {
+      case "pmemnodes" -> "PmemNode";
+      case "resourceslices" -> "ResourceSlice";
+      default -> resource;
+    };
   }
 
   private Object eval(String expr, Map<String, Object> activation) {

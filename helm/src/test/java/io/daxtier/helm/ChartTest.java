@@ -77,7 +77,11 @@ class ChartTest {
             Map.entry("boot", "/boot"),
             Map.entry("udev-etc", "/etc/udev/rules.d"),
             Map.entry("udev-lib", "/usr/lib/udev/rules.d"),
-            Map.entry("device-plugins", "/var/lib/kubelet/device-plugins"));
+            Map.entry("device-plugins", "/var/lib/kubelet/device-plugins"),
+            // DRA (dra.enabled, the default): DraChartTest
+            Map.entry("dra-registry", "/var/lib/kubelet/plugins_registry"),
+            Map.entry("dra-plugin", "/var/lib/kubelet/plugins/memory.daxtier.io"),
+            Map.entry("cdi", "/var/run/cdi"));
     assertThat(mount(c, "modules").getReadOnly()).isTrue();
     assertThat(List.of("boot", "udev-etc", "udev-lib"))
         .allSatisfy(v -> assertThat(mount(c, v).getReadOnly()).as(v).isTrue());
@@ -116,7 +120,18 @@ class ChartTest {
             "daxtier.io/pmemnodes:watch",
             "daxtier.io/pmemnodes/status:get",
             "daxtier.io/pmemnodes/status:update",
-            "daxtier.io/pmemnodes/status:patch");
+            "daxtier.io/pmemnodes/status:patch",
+            // DRA (dra.enabled, the default): DraChartTest
+            "resource.k8s.io/resourceslices:create",
+            "resource.k8s.io/resourceslices:update",
+            "resource.k8s.io/resourceslices:patch",
+            "resource.k8s.io/resourceslices:delete",
+            "resource.k8s.io/resourceslices:get",
+            "resource.k8s.io/resourceslices:list",
+            "resource.k8s.io/resourceslices:watch",
+            "resource.k8s.io/resourceclaims:get",
+            "resource.k8s.io/resourceclaims:list",
+            "resource.k8s.io/resourceclaims:watch");
 
     Set<String> operator = grants(DEFAULTS.one(ClusterRole.class, "dt-operator").getRules());
     assertThat(operator)

@@ -2,6 +2,7 @@ package io.daxtier.operator;
 
 import io.daxtier.api.v1alpha1.PmemNode;
 import io.daxtier.operator.cluster.AgentLeases;
+import io.daxtier.operator.cluster.DeviceClassWriter;
 import io.daxtier.operator.cluster.Leadership;
 import io.daxtier.operator.cluster.LeaseWatch;
 import io.daxtier.operator.cluster.NodePatcher;
@@ -12,6 +13,7 @@ import io.daxtier.operator.cluster.PoolStatusWriter;
 import io.daxtier.operator.cluster.WriteMeter;
 import io.daxtier.operator.ops.HttpEndpoints;
 import io.daxtier.operator.ops.OperatorMetrics;
+import io.daxtier.operator.reconcile.DeviceClassSync;
 import io.daxtier.operator.reconcile.NodeRenderReconciler;
 import io.daxtier.operator.reconcile.PmemPoolReconciler;
 import io.daxtier.operator.reconcile.PoolTrigger;
@@ -85,6 +87,8 @@ public final class DaxtierOperator {
             metrics,
             renderer,
             trigger,
+            new DeviceClassSync(
+                new DeviceClassWriter(client, writes), DeviceClassWriter.served(client)),
             config.releaseRecheck());
 
     AgentLeases agentLeases =

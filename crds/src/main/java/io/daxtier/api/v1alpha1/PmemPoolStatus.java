@@ -21,8 +21,15 @@ public class PmemPoolStatus {
           + " NoMatchingNodes (the nodeSelector matches no node).")
   public PoolPhase phase;
 
-  @JsonPropertyDescription("Ready, Degraded, PolicyBlocked, Conflict (metav1 conditions).")
+  @JsonPropertyDescription(
+      "Ready, Degraded, PolicyBlocked, Conflict, Stale; DeviceClassReady on DRA pools (metav1"
+          + " conditions).")
   public List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription(
+      "DRA pools: the DeviceClass the operator keeps for the pool (resource.k8s.io/v1), which"
+          + " claims name in deviceClassName and whose extendedResourceName is resource.name.")
+  public String deviceClass;
 
   @JsonPropertyDescription("Nodes the pool's nodeSelector matches.")
   public Integer matchedNodes;

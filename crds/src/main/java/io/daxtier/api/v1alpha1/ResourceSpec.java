@@ -50,7 +50,9 @@ public class ResourceSpec {
   @JsonPropertyDescription(
       "What TopologyInfo each unit reports: NumaNode (default, the CPU-less node itself),"
           + " NearestCpuNode (the closest node with CPUs, for kubelets whose Topology Manager"
-          + " stalls on many CPU-less nodes), or None.")
+          + " stalls on many CPU-less nodes), or None. Device-plugin pools only: a DRA pool"
+          + " publishes each device's NUMA node (resource.kubernetes.io/numaNode) and"
+          + " nearestCpuNode as attributes and ignores this field.")
   @Default("NumaNode")
   public TopologyMode topology = TopologyMode.NumaNode;
 
@@ -59,7 +61,9 @@ public class ResourceSpec {
           + " kubelet's device-plugin API) or DRA (Dynamic Resource Allocation: the agent publishes"
           + " ResourceSlices with the memory's attributes and a DeviceClass whose"
           + " extendedResourceName is resource.name, so pods asking for the extended resource keep"
-          + " working while ResourceClaims can select by tier, type and NUMA node).")
+          + " working while ResourceClaims can select by tier, type and NUMA node). DRA needs"
+          + " resource.k8s.io/v1 (Kubernetes 1.34 or later); without it the pool's condition"
+          + " DeviceClassReady says DRAUnavailable.")
   @Default("DevicePlugin")
   public ResourceApi api = ResourceApi.DevicePlugin;
 }

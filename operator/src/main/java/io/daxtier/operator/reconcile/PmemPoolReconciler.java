@@ -8,6 +8,7 @@ import io.daxtier.operator.cluster.PoolStatusWriter;
 import io.daxtier.operator.model.LabelSelectors;
 import io.daxtier.operator.model.PoolValidator;
 import io.daxtier.operator.ops.OperatorMetrics;
+import io.daxtier.operator.render.DeviceClassOutcome;
 import io.daxtier.operator.render.NodeIssue;
 import io.daxtier.operator.render.NodeView;
 import io.daxtier.operator.render.PoolAggregate;
@@ -43,9 +44,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * PmemPool coordinator: observe (pool, Nodes, PmemNodes from caches) → validate → render the
- * aggregated status → apply (events for nodes that became blocked, degraded, conflicting or stuck)
- * → record status (merge patch, only on change). As a {@link Cleaner} it holds the finalizer until
- * no PmemNode carries the pool any more; the node renderer runs the per-node release meanwhile.
+ * aggregated status → apply (events for nodes that became blocked, degraded, conflicting or stuck;
+ * a DRA pool's DeviceClass, {@link DeviceClassSync}) → record status (merge patch, only on change).
+ * As a {@link Cleaner} it holds the finalizer until no PmemNode carries the pool any more; the node
+ * renderer runs the per-node release meanwhile.
  */
 @ControllerConfiguration(name = PmemPoolReconciler.NAME, finalizerName = Api.FINALIZER)
 public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<PmemPool> {
@@ -63,6 +65,7 @@ public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<P
   private final Map<String, Map<String, NodeIssue>> lastIssues = new ConcurrentHashMap<>();
   private final PmemNodeLookup pmemNodes;
   private final PoolTrigger trigger;
+  private final DeviceClassSync deviceClasses;
   private volatile InformerEventSource<Node, PmemPool> nodes;
   private volatile Supplier<Set<String>> notReporting = Set::of;
   private final Set<String> known = ConcurrentHashMap.newKeySet();
@@ -74,8 +77,10 @@ public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<P
       OperatorMetrics metrics,
       PmemNodeLookup pmemNodes,
       PoolTrigger trigger,
+      DeviceClassSync deviceClasses,
       Duration releaseRecheck) {
     this.pmemNodes = pmemNodes;
+    this.deviceClasses = deviceClasses;
     this.trigger = trigger;
     this.clock = clock;
     this.statusWriter = statusWriter;
@@ -113,7 +118,9 @@ public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<P
                 .withOnUpdateFilter(Changes::nodeLabelsChanged)
                 .build(),
             ctx);
-    return List.of(nodes, trigger);
+    List<EventSource<?, PmemPool>> sources = new ArrayList<>(List.of(nodes, trigger));
+    deviceClasses.eventSource(ctx).ifPresent(sources::add);
+    return sources;
   }
 
   @Override
@@ -201,6 +208,12 @@ public final class PmemPoolReconciler implements Reconciler<PmemPool>, Cleaner<P
         PoolStatusCalculator.compute(pool, views, invalid, notReporting.get(), clock.instant());
     // apply
     emitTransitions(pool, agg.issues());
+    DeviceClassOutcome deviceClass =
+        invalid.isPresent() ? new DeviceClassOutcome.Unchanged() : deviceClasses.sync(pool);
+    if (deleting) {
+      deviceClass = new DeviceClassOutcome.Unchanged(); // the class is gone; the status keeps shape
+    }
+    PoolStatusCalculator.withDeviceClass(pool, agg.status(), deviceClass, clock.instant());
     metrics.recordPool(name, agg.nodesByState(), agg.status());
     metrics.aggregated();
     // record status

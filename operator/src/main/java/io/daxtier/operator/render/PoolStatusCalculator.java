@@ -271,6 +271,66 @@ public final class PoolStatusCalculator {
     return new PoolAggregate(s, issues, holding, byState);
   }
 
+  /** Reason of {@link DeviceClassOutcome#CONDITION} False: no resource.k8s.io/v1 on the server. */
+  public static final String DRA_UNAVAILABLE = "DRAUnavailable";
+
+  /** Reason of {@link DeviceClassOutcome#CONDITION} False: another object holds the name. */
+  public static final String DEVICE_CLASS_NAME_TAKEN = "DeviceClassNameTaken";
+
+  /**
+   * {@code status} (computed by {@link #compute}) with what became of the pool's DeviceClass: its
+   * name in {@code deviceClass} and condition {@link DeviceClassOutcome#CONDITION}; nothing for a
+   * device-plugin pool. The transition time of an unchanged condition is kept from {@code pool}'s
+   * current status.
+   */
+  public static PmemPoolStatus withDeviceClass(
+      PmemPool pool, PmemPoolStatus status, DeviceClassOutcome outcome, Instant now) {
+    status.conditions.removeIf(c -> DeviceClassOutcome.CONDITION.equals(c.getType()));
+    status.deviceClass = null;
+    if (outcome instanceof DeviceClassOutcome.Unchanged) {
+      PmemPoolStatus previous = pool.getStatus();
+      if (previous != null) {
+        status.deviceClass = previous.deviceClass;
+        if (previous.conditions != null) {
+          previous.conditions.stream()
+              .filter(c -> DeviceClassOutcome.CONDITION.equals(c.getType()))
+              .forEach(status.conditions::add);
+        }
+      }
+      return status;
+    }
+    Conds conds = new Conds(pool.getStatus(), pool.getMetadata().getGeneration(), now);
+    String type = DeviceClassOutcome.CONDITION;
+    if (outcome instanceof DeviceClassOutcome.Ready r) {
+      status.deviceClass = r.name();
+      conds.set(
+          type,
+          true,
+          "DeviceClassRendered",
+          "DeviceClass " + r.name() + " selects the pool's devices of driver memory.daxtier.io");
+    } else if (outcome instanceof DeviceClassOutcome.Unavailable u) {
+      conds.set(
+          type,
+          false,
+          DRA_UNAVAILABLE,
+          "the API server does not serve resource.k8s.io/v1 DeviceClasses (Kubernetes 1.34 or"
+              + " later): DeviceClass "
+              + u.name()
+              + " not created; use resource.api DevicePlugin, or upgrade and restart the"
+              + " operator");
+    } else if (outcome instanceof DeviceClassOutcome.NameTaken t) {
+      conds.set(
+          type,
+          false,
+          DEVICE_CLASS_NAME_TAKEN,
+          "a DeviceClass named " + t.name() + " exists and is not this pool's: left alone");
+    } else {
+      return status; // None: a device-plugin pool
+    }
+    status.conditions.addAll(conds.list);
+    return status;
+  }
+
   /** Names the selector, so that a person sees which labels no node carries. */
   static String noMatchingNodesMessage(PmemPool pool) {
     String selector =

@@ -79,6 +79,7 @@ class PoolErrorStatusTest {
             metrics,
             lookup,
             new PoolTrigger(),
+            DeviceClassSync.unserved(),
             Duration.ofSeconds(1)));
     operator.start();
   }
