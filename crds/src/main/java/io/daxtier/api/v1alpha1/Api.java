@@ -15,5 +15,14 @@ public final class Api {
   public static final String DEFAULT_RESOURCE_NAME = "daxtier.io/pmem";
   public static final String DEFAULT_RESOURCE_UNIT = "1Gi";
 
+  /**
+   * The DRA driver of pools with {@code resource.api: DRA}: the agent's kubelet plugin and
+   * ResourceSlices, the operator's DeviceClasses.
+   */
+  public static final String DRA_DRIVER = "memory.daxtier.io";
+
+  /** The device attribute (in the driver's domain) naming a DRA device's pool. */
+  public static final String DRA_ATTR_POOL = "pool";
+
   private Api() {}
 }

@@ -1,5 +1,6 @@
 package io.daxtier.agent.dra;
 
+import io.daxtier.api.v1alpha1.Api;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -25,7 +26,7 @@ import java.util.regex.Pattern;
  */
 public final class DraNames {
   /** The DRA driver name: the kubelet plugin's name, every slice's and DeviceClass's driver. */
-  public static final String DRIVER = "memory.daxtier.io";
+  public static final String DRIVER = Api.DRA_DRIVER;
 
   /** The consumable capacity of a SystemRam device, in bytes. */
   public static final String CAPACITY_MEMORY = "memory";
@@ -34,7 +35,7 @@ public final class DraNames {
   public static final String ATTR_NUMA_NODE = "resource.kubernetes.io/numaNode";
 
   /** The daxtier pool a device belongs to. */
-  public static final String ATTR_POOL = "pool";
+  public static final String ATTR_POOL = Api.DRA_ATTR_POOL;
 
   /** pmem, cxl or hmem. */
   public static final String ATTR_MEMORY_TYPE = "memoryType";

@@ -24,11 +24,11 @@ import java.util.Optional;
  * from the class), labelled as ours and owned by the pool (garbage-collected with it).
  */
 public final class DeviceClassRenderer {
-  /** The DRA driver (the agent's {@code io.daxtier.agent.dra.DraNames.DRIVER}). */
-  public static final String DRIVER = "memory.daxtier.io";
+  /** The DRA driver. */
+  public static final String DRIVER = Api.DRA_DRIVER;
 
-  /** The device attribute naming the daxtier pool ({@code DraNames.ATTR_POOL}). */
-  public static final String ATTR_POOL = "pool";
+  /** The device attribute naming the daxtier pool. */
+  public static final String ATTR_POOL = Api.DRA_ATTR_POOL;
 
   /** Label on every DeviceClass the operator keeps: what its informer watches. */
   public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
