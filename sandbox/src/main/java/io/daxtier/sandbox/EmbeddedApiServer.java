@@ -67,7 +67,9 @@ public final class EmbeddedApiServer implements AutoCloseable {
                 OpenApi.GROUP_VERSION_PATH,
                 OpenApi.groupVersion(crds),
                 OpenApi.CORE_PATH,
-                OpenApi.core()));
+                OpenApi.core(),
+                OpenApiV2.PATH,
+                OpenApiV2.of(crds)));
     KubernetesMockServer server =
         new KubernetesMockServer(
             new Context(),

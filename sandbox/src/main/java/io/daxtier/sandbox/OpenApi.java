@@ -40,22 +40,24 @@ final class OpenApi {
     return Map.of("paths", paths);
   }
 
-  /** The document of {@code daxtier.io/v1alpha1}. */
+  /**
+   * The schemas of the CRDs' kinds and their lists, named as a real server names them ({@code
+   * io.daxtier.v1alpha1.PmemPool}): each the CRD's own {@code openAPIV3Schema}, tagged with {@code
+   * x-kubernetes-group-version-kind}. The v3 document serves them as they are and the v2 document
+   * ({@link OpenApiV2}) converts them, so the two cannot drift.
+   */
   @SuppressWarnings("unchecked")
-  static Map<String, Object> groupVersion(List<CustomResourceDefinition> crds) {
-    Map<String, Object> schemas = new LinkedHashMap<>();
-    Map<String, Object> paths = new LinkedHashMap<>();
+  static Map<String, Map<String, Object>> crdSchemas(List<CustomResourceDefinition> crds) {
+    Map<String, Map<String, Object>> schemas = new LinkedHashMap<>();
     for (CustomResourceDefinition crd : crds) {
       String group = crd.getSpec().getGroup();
       CustomResourceDefinitionVersion version = crd.getSpec().getVersions().get(0);
       String kind = crd.getSpec().getNames().getKind();
-      String plural = crd.getSpec().getNames().getPlural();
-      String schemaName = "io.daxtier." + version.getName() + "." + kind;
+      String schemaName = schemaName(crd);
       Map<String, Object> schema =
           new LinkedHashMap<>(
               JSON.convertValue(version.getSchema().getOpenAPIV3Schema(), Map.class));
-      Map<String, Object> gvk = gvk(group, version.getName(), kind);
-      schema.put("x-kubernetes-group-version-kind", List.of(gvk));
+      schema.put("x-kubernetes-group-version-kind", List.of(gvk(group, version.getName(), kind)));
       schemas.put(schemaName, schema);
       Map<String, Object> list = new LinkedHashMap<>();
       list.put("type", "object");
@@ -70,7 +72,28 @@ final class OpenApi {
       list.put(
           "x-kubernetes-group-version-kind", List.of(gvk(group, version.getName(), kind + "List")));
       schemas.put(schemaName + "List", list);
+    }
+    return schemas;
+  }
 
+  private static String schemaName(CustomResourceDefinition crd) {
+    return "io.daxtier."
+        + crd.getSpec().getVersions().get(0).getName()
+        + "."
+        + crd.getSpec().getNames().getKind();
+  }
+
+  /** The document of {@code daxtier.io/v1alpha1}. */
+  static Map<String, Object> groupVersion(List<CustomResourceDefinition> crds) {
+    Map<String, Object> schemas = new LinkedHashMap<>(crdSchemas(crds));
+    Map<String, Object> paths = new LinkedHashMap<>();
+    for (CustomResourceDefinition crd : crds) {
+      String group = crd.getSpec().getGroup();
+      CustomResourceDefinitionVersion version = crd.getSpec().getVersions().get(0);
+      String kind = crd.getSpec().getNames().getKind();
+      String plural = crd.getSpec().getNames().getPlural();
+      String schemaName = schemaName(crd);
+      Map<String, Object> gvk = gvk(group, version.getName(), kind);
       String base = "/apis/" + group + "/" + version.getName() + "/" + plural;
       paths.put(
           base,
