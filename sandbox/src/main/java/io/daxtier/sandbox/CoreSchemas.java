@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.MicroTime;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -63,6 +64,9 @@ final class CoreSchemas {
 
   private CoreSchemas() {}
 
+  /** The definition name of {@code metadata}. */
+  static final String OBJECT_META = nameOf(ObjectMeta.class);
+
   /** Definition name to v2 schema, for every kind and every type they reach. */
   static Map<String, Object> definitions() {
     Map<String, Object> definitions = new TreeMap<>();
@@ -78,6 +82,18 @@ final class CoreSchemas {
       schema.put("x-kubernetes-group-version-kind", List.of(gvk));
     }
     return definitions;
+  }
+
+  /** The definitions of {@code ObjectMeta} and the types it reaches. */
+  static Map<String, Object> objectMeta() {
+    Map<String, Object> definitions = new TreeMap<>();
+    define(ObjectMeta.class, definitions);
+    return definitions;
+  }
+
+  /** The description of {@code key} ({@code Type}, {@code Type.field} or {@code *.field}). */
+  static String description(String key) {
+    return DESCRIPTIONS.getProperty(key);
   }
 
   /** The description keys ({@code Type} or {@code Type.field}), for the test that they resolve. */

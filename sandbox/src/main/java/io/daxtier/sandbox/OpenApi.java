@@ -57,6 +57,7 @@ final class OpenApi {
       Map<String, Object> schema =
           new LinkedHashMap<>(
               JSON.convertValue(version.getSchema().getOpenAPIV3Schema(), Map.class));
+      schema.put("properties", withTypeMeta((Map<String, Object>) schema.get("properties")));
       schema.put("x-kubernetes-group-version-kind", List.of(gvk(group, version.getName(), kind)));
       schemas.put(schemaName, schema);
       Map<String, Object> list = new LinkedHashMap<>();
@@ -76,6 +77,57 @@ final class OpenApi {
     return schemas;
   }
 
+  /**
+   * A kind's root properties with {@code apiVersion}, {@code kind} and {@code metadata} (a
+   * reference to {@code ObjectMeta}) described first, as the API server adds them to a CRD's
+   * published schema.
+   */
+  private static Map<String, Object> withTypeMeta(Map<String, Object> properties) {
+    Map<String, Object> all = new LinkedHashMap<>();
+    for (String field : List.of("apiVersion", "kind")) {
+      all.put(
+          field, Map.of("type", "string", "description", CoreSchemas.description("*." + field)));
+    }
+    all.put(
+        "metadata",
+        Map.of(
+            "$ref",
+            "#/components/schemas/" + CoreSchemas.OBJECT_META,
+            "description",
+            CoreSchemas.description("*.metadata")));
+    if (properties != null) {
+      all.putAll(properties);
+    }
+    return all;
+  }
+
+  /** {@code ObjectMeta} and what it reaches, for the v3 documents ({@link CoreSchemas} is v2). */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> objectMetaSchemas() {
+    return (Map<String, Object>) v3Refs(CoreSchemas.objectMeta());
+  }
+
+  /** A v2 schema's references ({@code #/definitions/}) pointed at v3's components. */
+  @SuppressWarnings("unchecked")
+  private static Object v3Refs(Object node) {
+    if (node instanceof Map<?, ?> map) {
+      Map<String, Object> copy = new LinkedHashMap<>();
+      ((Map<String, Object>) map)
+          .forEach(
+              (k, v) ->
+                  copy.put(
+                      k,
+                      "$ref".equals(k) && v instanceof String ref
+                          ? ref.replace("#/definitions/", "#/components/schemas/")
+                          : v3Refs(v)));
+      return copy;
+    }
+    if (node instanceof List<?> list) {
+      return list.stream().map(OpenApi::v3Refs).toList();
+    }
+    return node;
+  }
+
   private static String schemaName(CustomResourceDefinition crd) {
     return "io.daxtier."
         + crd.getSpec().getVersions().get(0).getName()
@@ -86,6 +138,7 @@ final class OpenApi {
   /** The document of {@code daxtier.io/v1alpha1}. */
   static Map<String, Object> groupVersion(List<CustomResourceDefinition> crds) {
     Map<String, Object> schemas = new LinkedHashMap<>(crdSchemas(crds));
+    schemas.putAll(objectMetaSchemas());
     Map<String, Object> paths = new LinkedHashMap<>();
     for (CustomResourceDefinition crd : crds) {
       String group = crd.getSpec().getGroup();

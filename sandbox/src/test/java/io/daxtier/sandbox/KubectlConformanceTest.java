@@ -77,6 +77,12 @@ class KubectlConformanceTest {
         .contains("podCIDR")
         .contains("PodCIDR represents the pod IP range assigned to the node.");
 
+    for (String output : List.of("plaintext", "plaintext-openapiv2")) {
+      Result meta = run("explain", "pmempool.metadata.finalizers", "--output=" + output);
+      assertThat(meta.exit).as(output + ": " + meta.stderr).isZero();
+      assertThat(meta.stdout).as(output).contains("Must be empty before the object is deleted");
+    }
+
     Result lease = run("explain", "lease.spec.holderIdentity", "--output=plaintext-openapiv2");
     assertThat(lease.exit).as(lease.stderr).isZero();
     assertThat(lease.stdout).contains("holderIdentity contains the identity of the holder");
