@@ -13,7 +13,7 @@ import java.util.Map;
  * are the CRDs' own, tagged with {@code x-kubernetes-group-version-kind}, and whose paths carry the
  * operations with their query parameters. kubectl reads them for {@code explain} and to learn that
  * the server validates fields itself ({@code fieldValidation} on PATCH), so {@code kubectl apply}
- * validates without downloading the (protobuf) v2 document.
+ * validates without downloading the (protobuf) v2 document, which {@link OpenApiV2} serves beside.
  */
 final class OpenApi {
   private static final KubernetesSerialization JSON = new KubernetesSerialization();

@@ -117,6 +117,78 @@ class OpenApiV2Test {
     assertThat(JSON.readValue(json.body(), MAP)).containsEntry("swagger", "2.0");
   }
 
+  /**
+   * What client-go's v2 query-parameter check reads from the protobuf: the pool path's PATCH
+   * operation, its query parameters ({@code ParametersItem > Parameter > NonBodyParameter >
+   * QueryParameterSubSchema}) and its {@code x-kubernetes-group-version-kind} extension.
+   */
+  @Test
+  void theProtobufCarriesTheOperationsQueryParameters() throws Exception {
+    byte[] doc =
+        get(OpenApiV2.PATH, "application/com.github.proto-openapi.spec.v2@v1.0+protobuf").body();
+    byte[] paths = fields(doc).get(8).get(0);
+    byte[] item =
+        fields(paths).get(2).stream()
+            .filter(
+                p ->
+                    utf8(fields(p).get(1).get(0))
+                        .equals("/apis/daxtier.io/v1alpha1/pmempools/{name}"))
+            .map(p -> fields(p).get(2).get(0))
+            .findFirst()
+            .orElseThrow();
+    byte[] patch = fields(item).get(8).get(0);
+    assertThat(utf8(fields(patch).get(5).get(0))).isEqualTo("patchPmemPool");
+    List<String> names =
+        fields(patch).get(8).stream()
+            .map(p -> fields(p).get(1).get(0)) // Parameter
+            .map(p -> fields(p).get(2).get(0)) // NonBodyParameter
+            .map(p -> fields(p).get(3).get(0)) // QueryParameterSubSchema
+            .map(p -> utf8(fields(p).get(4).get(0)))
+            .toList();
+    assertThat(names).contains("fieldValidation", "dryRun", "fieldManager");
+    List<String> extensions =
+        fields(patch).get(13).stream().map(e -> utf8(fields(e).get(1).get(0))).toList();
+    assertThat(extensions).contains("x-kubernetes-group-version-kind", "x-kubernetes-action");
+  }
+
+  /** A protobuf message's length-delimited fields by number (varints and fixed64 skipped). */
+  private static Map<Integer, List<byte[]>> fields(byte[] message) {
+    Map<Integer, List<byte[]>> out = new TreeMap<>();
+    int[] pos = {0};
+    while (pos[0] < message.length) {
+      long tag = varint(message, pos);
+      int wireType = (int) (tag & 7);
+      int field = (int) (tag >>> 3);
+      switch (wireType) {
+        case 0 -> varint(message, pos);
+        case 1 -> pos[0] += 8;
+        case 2 -> {
+          int length = (int) varint(message, pos);
+          out.computeIfAbsent(field, f -> new java.util.ArrayList<>())
+              .add(java.util.Arrays.copyOfRange(message, pos[0], pos[0] + length));
+          pos[0] += length;
+        }
+        default -> throw new IllegalStateException("wire type " + wireType);
+      }
+    }
+    return out;
+  }
+
+  private static long varint(byte[] b, int[] pos) {
+    long value = 0;
+    for (int shift = 0; ; shift += 7) {
+      byte next = b[pos[0]++];
+      value |= (long) (next & 0x7f) << shift;
+      if (next >= 0) {
+        return value;
+      }
+    }
+  }
+
+  private static String utf8(byte[] b) {
+    return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   /** Every field path ({@code .spec.policy}) to its description (or "" when it has none). */
   @SuppressWarnings("unchecked")
   private static void fields(String path, Map<String, Object> schema, Map<String, Object> out) {
