@@ -85,7 +85,7 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
 
   /**
    * {@code admission} validates writes of the daxtier kinds; {@code openApi}: path ({@code
-   * /openapi/v3/...}) to document.
+   * /openapi/v3/...}) to document ({@link OpenApiV2} for {@code /openapi/v2}).
    */
   DiscoveryDispatcher(
       Map<String, TableRenderer> tables, Admission admission, Map<String, Object> openApi) {
@@ -106,6 +106,10 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
     request = withoutStatusQuery(request);
     String accept = request.getHeader("Accept");
     String path = request.getPath();
+    MockResponse v2 = openApiV2Protobuf(request.getMethod(), path, accept);
+    if (v2 != null) {
+      return v2;
+    }
     if ("GET".equals(request.getMethod())
         && accept != null
         && accept.contains("as=Table")
@@ -123,6 +127,25 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
       }
     }
     return super.dispatch(request);
+  }
+
+  /**
+   * The OpenAPI v2 document in protobuf, when the client asks for it as client-go does (it reads v2
+   * only as protobuf); any other {@code Accept} gets JSON from {@link #handleGet}.
+   */
+  private MockResponse openApiV2Protobuf(String method, String path, String accept) {
+    int q = path == null ? -1 : path.indexOf('?');
+    String bare = q < 0 ? path : path.substring(0, q);
+    if (!"GET".equals(method)
+        || accept == null
+        || !accept.contains("protobuf")
+        || !(openApi.get(bare) instanceof OpenApiV2 v2)) {
+      return null;
+    }
+    return new MockResponse()
+        .setResponseCode(200)
+        .setHeader("Content-Type", OpenApiV2.PROTOBUF)
+        .setBody(v2.protobuf());
   }
 
   /**
@@ -215,7 +238,7 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
     if (document == null) {
       return super.handleGet(path);
     }
-    return json(document);
+    return json(document instanceof OpenApiV2 v2 ? v2.json() : document);
   }
 
   private static Object resources(String groupVersion, APIResource... resources) {

@@ -67,7 +67,9 @@ public final class EmbeddedApiServer implements AutoCloseable {
                 OpenApi.GROUP_VERSION_PATH,
                 OpenApi.groupVersion(crds),
                 OpenApi.CORE_PATH,
-                OpenApi.core()));
+                OpenApi.core(),
+                OpenApiV2.PATH,
+                OpenApiV2.of(crds)));
     KubernetesMockServer server =
         new KubernetesMockServer(
             new Context(),
@@ -117,8 +119,8 @@ public final class EmbeddedApiServer implements AutoCloseable {
 
   /**
    * The mock's own URL, for Fabric8 clients in other processes (an operator or agent under a
-   * bench): they watch over WebSocket, which {@link KubectlFront} does not pass on; kubectl uses
-   * {@link #url()}.
+   * bench): the mock serves their WebSocket watches itself, where {@link KubectlFront} would make
+   * them fall back to HTTP watches through the front; kubectl uses {@link #url()}.
    */
   public String clientUrl() {
     return server.url("/").replaceAll("/$", "");

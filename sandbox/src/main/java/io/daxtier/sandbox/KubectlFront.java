@@ -31,7 +31,9 @@ import java.util.regex.Pattern;
  * chunked), and passes every other request through unchanged. The mock answers watches only over
  * WebSockets (Fabric8's client), so without this {@code kubectl get -w} and {@code kubectl delete}
  * (which waits with a watch on {@code metadata.name}) fail with "the server rejected our request".
- * In-JVM Fabric8 clients keep talking to the mock directly.
+ * A watch from a resource version older than the hub keeps ends with a 410 {@code Expired} event.
+ * Fabric8 clients pointed here watch over HTTP too (the WebSocket upgrade is refused with the 200
+ * on which they fall back); in-JVM Fabric8 clients keep talking to the mock directly.
  */
 final class KubectlFront implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -117,11 +119,16 @@ final class KubectlFront implements AutoCloseable {
       String query = ex.getRequestURI().getRawQuery();
       String full = path + (query == null ? "" : "?" + query);
       String watch = query == null ? null : Admission.param(query, "watch");
-      if ("GET".equals(ex.getRequestMethod())
-          && ("true".equals(watch) || "1".equals(watch))
-          && ex.getRequestHeaders().getFirst("Upgrade") == null) {
+      if ("GET".equals(ex.getRequestMethod()) && ("true".equals(watch) || "1".equals(watch))) {
         Matcher m = WATCH_PATH.matcher(path);
         if (m.matches() && KINDS.containsKey(m.group(3))) {
+          if ("websocket".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Upgrade"))) {
+            // no WebSockets here: a plain 200 to the upgrade is the answer on which Fabric8's
+            // client falls back to watching over HTTP, which the next request does (an h2c
+            // upgrade offer, as the JDK client makes, is just ignored)
+            ex.sendResponseHeaders(200, -1);
+            return;
+          }
           watch(ex, m, query);
           return;
         }
@@ -190,7 +197,10 @@ final class KubectlFront implements AutoCloseable {
     boolean table = accept != null && accept.contains("as=Table");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout > 0 ? timeout : 30 * 60);
     BlockingQueue<WatchHub.Event> queue = new LinkedBlockingQueue<>();
-    hub.subscribe(fromRv, queue);
+    if (!hub.subscribe(fromRv, queue)) {
+      expired(ex, fromRv);
+      return;
+    }
     try {
       ex.getResponseHeaders().set("Content-Type", "application/json");
       ex.getResponseHeaders().set("Cache-Control", "no-cache, private");
@@ -226,6 +236,34 @@ final class KubectlFront implements AutoCloseable {
       // the client went away
     } finally {
       hub.unsubscribe(queue);
+    }
+  }
+
+  /**
+   * A watch from a resource version the hub no longer keeps, answered as the API server answers it:
+   * 200, then one {@code ERROR} event carrying a 410 {@code Expired} Status, then the end of the
+   * stream. client-go's reflector and Fabric8's informers then list again.
+   */
+  private void expired(HttpExchange ex, long fromRv) throws IOException {
+    Map<String, Object> status = new LinkedHashMap<>();
+    status.put("kind", "Status");
+    status.put("apiVersion", "v1");
+    status.put("metadata", Map.of());
+    status.put("status", "Failure");
+    status.put(
+        "message",
+        "too old resource version: " + fromRv + " (" + hub.oldestResourceVersion() + ")");
+    status.put("reason", "Expired");
+    status.put("code", 410);
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("type", "ERROR");
+    line.put("object", status);
+    byte[] body = (JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", "application/json");
+    ex.getResponseHeaders().set("Cache-Control", "no-cache, private");
+    ex.sendResponseHeaders(200, body.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(body);
     }
   }
 

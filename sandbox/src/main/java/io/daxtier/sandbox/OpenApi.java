@@ -13,7 +13,7 @@ import java.util.Map;
  * are the CRDs' own, tagged with {@code x-kubernetes-group-version-kind}, and whose paths carry the
  * operations with their query parameters. kubectl reads them for {@code explain} and to learn that
  * the server validates fields itself ({@code fieldValidation} on PATCH), so {@code kubectl apply}
- * validates without downloading the (protobuf) v2 document.
+ * validates without downloading the (protobuf) v2 document, which {@link OpenApiV2} serves beside.
  */
 final class OpenApi {
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
@@ -40,22 +40,25 @@ final class OpenApi {
     return Map.of("paths", paths);
   }
 
-  /** The document of {@code daxtier.io/v1alpha1}. */
+  /**
+   * The schemas of the CRDs' kinds and their lists, named as a real server names them ({@code
+   * io.daxtier.v1alpha1.PmemPool}): each the CRD's own {@code openAPIV3Schema}, tagged with {@code
+   * x-kubernetes-group-version-kind}. The v3 document serves them as they are and the v2 document
+   * ({@link OpenApiV2}) converts them, so the two cannot drift.
+   */
   @SuppressWarnings("unchecked")
-  static Map<String, Object> groupVersion(List<CustomResourceDefinition> crds) {
-    Map<String, Object> schemas = new LinkedHashMap<>();
-    Map<String, Object> paths = new LinkedHashMap<>();
+  static Map<String, Map<String, Object>> crdSchemas(List<CustomResourceDefinition> crds) {
+    Map<String, Map<String, Object>> schemas = new LinkedHashMap<>();
     for (CustomResourceDefinition crd : crds) {
       String group = crd.getSpec().getGroup();
       CustomResourceDefinitionVersion version = crd.getSpec().getVersions().get(0);
       String kind = crd.getSpec().getNames().getKind();
-      String plural = crd.getSpec().getNames().getPlural();
-      String schemaName = "io.daxtier." + version.getName() + "." + kind;
+      String schemaName = schemaName(crd);
       Map<String, Object> schema =
           new LinkedHashMap<>(
               JSON.convertValue(version.getSchema().getOpenAPIV3Schema(), Map.class));
-      Map<String, Object> gvk = gvk(group, version.getName(), kind);
-      schema.put("x-kubernetes-group-version-kind", List.of(gvk));
+      schema.put("properties", withTypeMeta((Map<String, Object>) schema.get("properties")));
+      schema.put("x-kubernetes-group-version-kind", List.of(gvk(group, version.getName(), kind)));
       schemas.put(schemaName, schema);
       Map<String, Object> list = new LinkedHashMap<>();
       list.put("type", "object");
@@ -70,7 +73,80 @@ final class OpenApi {
       list.put(
           "x-kubernetes-group-version-kind", List.of(gvk(group, version.getName(), kind + "List")));
       schemas.put(schemaName + "List", list);
+    }
+    return schemas;
+  }
 
+  /**
+   * A kind's root properties with {@code apiVersion}, {@code kind} and {@code metadata} (a
+   * reference to {@code ObjectMeta}) described first, as the API server adds them to a CRD's
+   * published schema.
+   */
+  private static Map<String, Object> withTypeMeta(Map<String, Object> properties) {
+    Map<String, Object> all = new LinkedHashMap<>();
+    for (String field : List.of("apiVersion", "kind")) {
+      all.put(
+          field, Map.of("type", "string", "description", CoreSchemas.description("*." + field)));
+    }
+    all.put(
+        "metadata",
+        Map.of(
+            "$ref",
+            "#/components/schemas/" + CoreSchemas.OBJECT_META,
+            "description",
+            CoreSchemas.description("*.metadata")));
+    if (properties != null) {
+      all.putAll(properties);
+    }
+    return all;
+  }
+
+  /** {@code ObjectMeta} and what it reaches, for the v3 documents ({@link CoreSchemas} is v2). */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> objectMetaSchemas() {
+    return (Map<String, Object>) v3Refs(CoreSchemas.objectMeta());
+  }
+
+  /** A v2 schema's references ({@code #/definitions/}) pointed at v3's components. */
+  @SuppressWarnings("unchecked")
+  private static Object v3Refs(Object node) {
+    if (node instanceof Map<?, ?> map) {
+      Map<String, Object> copy = new LinkedHashMap<>();
+      ((Map<String, Object>) map)
+          .forEach(
+              (k, v) ->
+                  copy.put(
+                      k,
+                      "$ref".equals(k) && v instanceof String ref
+                          ? ref.replace("#/definitions/", "#/components/schemas/")
+                          : v3Refs(v)));
+      return copy;
+    }
+    if (node instanceof List<?> list) {
+      return list.stream().map(OpenApi::v3Refs).toList();
+    }
+    return node;
+  }
+
+  private static String schemaName(CustomResourceDefinition crd) {
+    return "io.daxtier."
+        + crd.getSpec().getVersions().get(0).getName()
+        + "."
+        + crd.getSpec().getNames().getKind();
+  }
+
+  /** The document of {@code daxtier.io/v1alpha1}. */
+  static Map<String, Object> groupVersion(List<CustomResourceDefinition> crds) {
+    Map<String, Object> schemas = new LinkedHashMap<>(crdSchemas(crds));
+    schemas.putAll(objectMetaSchemas());
+    Map<String, Object> paths = new LinkedHashMap<>();
+    for (CustomResourceDefinition crd : crds) {
+      String group = crd.getSpec().getGroup();
+      CustomResourceDefinitionVersion version = crd.getSpec().getVersions().get(0);
+      String kind = crd.getSpec().getNames().getKind();
+      String plural = crd.getSpec().getNames().getPlural();
+      String schemaName = schemaName(crd);
+      Map<String, Object> gvk = gvk(group, version.getName(), kind);
       String base = "/apis/" + group + "/" + version.getName() + "/" + plural;
       paths.put(
           base,

@@ -62,6 +62,33 @@ class KubectlConformanceTest {
   }
 
   @Test
+  void explainReadsTheServedOpenApiV2() throws Exception {
+    Result pool = run("explain", "pmempool.spec.policy", "--output=plaintext-openapiv2");
+    assertThat(pool.exit).as(pool.stderr).isZero();
+    assertThat(pool.stdout)
+        .contains("KIND:     PmemPool")
+        .contains("RESOURCE: policy")
+        .contains("scrub");
+
+    Result node = run("explain", "node.spec", "--output=plaintext-openapiv2");
+    assertThat(node.exit).as(node.stderr).isZero();
+    assertThat(node.stdout)
+        .contains("KIND:     Node")
+        .contains("podCIDR")
+        .contains("PodCIDR represents the pod IP range assigned to the node.");
+
+    for (String output : List.of("plaintext", "plaintext-openapiv2")) {
+      Result meta = run("explain", "pmempool.metadata.finalizers", "--output=" + output);
+      assertThat(meta.exit).as(output + ": " + meta.stderr).isZero();
+      assertThat(meta.stdout).as(output).contains("Must be empty before the object is deleted");
+    }
+
+    Result lease = run("explain", "lease.spec.holderIdentity", "--output=plaintext-openapiv2");
+    assertThat(lease.exit).as(lease.stderr).isZero();
+    assertThat(lease.stdout).contains("holderIdentity contains the identity of the holder");
+  }
+
+  @Test
   void applyValidatesOnTheServer() throws Exception {
     Path file = yaml("applied.yaml", pool("applied", "resource:\n    name: example.com/pmem"));
     Result created = run("apply", "-f", file.toString());
