@@ -48,6 +48,11 @@ final class KubectlFront implements AutoCloseable {
           "pmemnodes", "PmemNode",
           "leases", "Lease",
           "customresourcedefinitions", "CustomResourceDefinition");
+  private static final Map<String, String> DRA_KINDS =
+      Map.of(
+          "resourceslices", "ResourceSlice",
+          "deviceclasses", "DeviceClass",
+          "resourceclaims", "ResourceClaim");
   private static final Set<String> HOP_BY_HOP =
       Set.of(
           "host",
@@ -121,7 +126,7 @@ final class KubectlFront implements AutoCloseable {
           && ("true".equals(watch) || "1".equals(watch))
           && ex.getRequestHeaders().getFirst("Upgrade") == null) {
         Matcher m = WATCH_PATH.matcher(path);
-        if (m.matches() && KINDS.containsKey(m.group(3))) {
+        if (m.matches() && kindOf(m.group(3)) != null) {
           watch(ex, m, query);
           return;
         }
@@ -181,7 +186,7 @@ final class KubectlFront implements AutoCloseable {
     String namespace = m.group(2);
     String plural = m.group(3);
     String name = m.group(4);
-    String kind = KINDS.get(plural);
+    String kind = kindOf(plural);
     String fieldSelector = Admission.param(query, "fieldSelector");
     String labelSelector = Admission.param(query, "labelSelector");
     long fromRv = parseLong(Admission.param(query, "resourceVersion"));
@@ -227,6 +232,10 @@ final class KubectlFront implements AutoCloseable {
     } finally {
       hub.unsubscribe(queue);
     }
+  }
+
+  private static String kindOf(String plural) {
+    return KINDS.getOrDefault(plural, DRA_KINDS.get(plural));
   }
 
   private static String group(String apiVersion) {
