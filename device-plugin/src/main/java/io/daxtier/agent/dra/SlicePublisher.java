@@ -212,7 +212,7 @@ public final class SlicePublisher implements Consumer<NodeState>, AutoCloseable 
       ResourceSlice old = known.get(name);
       ResourceSlice stored;
       if (old == null) {
-        stored = slices().resource(s).create();
+        stored = create(s);
       } else {
         s.getMetadata().setResourceVersion(old.getMetadata().getResourceVersion());
         stored = slices().resource(s).update();
@@ -233,6 +233,26 @@ public final class SlicePublisher implements Consumer<NodeState>, AutoCloseable 
         desired.size(),
         nodeName,
         generation);
+  }
+
+  /**
+   * Creates a slice; if one of that name exists without the labels that find it (written by hand,
+   * or by an older agent), it is taken over with an update.
+   */
+  private ResourceSlice create(ResourceSlice s) {
+    try {
+      return slices().resource(s).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      ResourceSlice existing = slices().withName(s.getMetadata().getName()).get();
+      if (existing == null) {
+        throw e;
+      }
+      s.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+      return slices().resource(s).update();
+    }
   }
 
   /** Whether the known slices already say what {@code desired} says (content and generation). */

@@ -342,4 +342,24 @@ class SlicePublisherTest {
       }
     }
   }
+
+  @Test
+  void anUnlabelledSliceOfItsNameIsTakenOver() {
+    ResourceSlice stale = new ResourceSlice();
+    stale.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName("node-a-memory-daxtier-io-0")
+            .build());
+    stale.setSpec(new io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceSpec());
+    stale.getSpec().setDriver(DraNames.DRIVER);
+    stale.getSpec().setNodeName("node-a");
+    client.dynamicResourceAllocation().v1().resourcesSlices().resource(stale).create();
+
+    SlicePublisher p = publisher();
+    p.accept(pass(draPool()));
+    assertThat(p.failures()).isZero();
+    assertThat(only(stored()).getName()).isEqualTo("ram-tier-n1");
+    assertThat(stored().get(0).getMetadata().getLabels())
+        .containsAllEntriesOf(ResourceSlices.selector("node-a"));
+  }
 }
