@@ -255,6 +255,11 @@ class SlicePublisherTest {
   }
 
   static NodeState devDaxState(int devices) {
+    return devDaxState(devices, List.of());
+  }
+
+  static NodeState devDaxState(
+      int devices, List<io.daxtier.agent.model.AddressRange> poisonOfFirst) {
     List<NumaCapacity> nodes =
         IntStream.range(0, devices)
             .mapToObj(
@@ -264,7 +269,7 @@ class SlicePublisherTest {
                         0,
                         1L << 30,
                         List.of(),
-                        List.of(),
+                        i == 0 ? poisonOfFirst : List.of(),
                         List.of("/dev/dax" + i + ".0"),
                         null,
                         null,
@@ -361,5 +366,34 @@ class SlicePublisherTest {
     assertThat(only(stored()).getName()).isEqualTo("ram-tier-n1");
     assertThat(stored().get(0).getMetadata().getLabels())
         .containsAllEntriesOf(ResourceSlices.selector("node-a"));
+  }
+
+  @Test
+  void theTaintGoesWhenTheDeviceIsHealthyAgain() {
+    SlicePublisher p = publisher();
+    var page = new io.daxtier.agent.model.AddressRange(0x100000000L, 0x100000fffL);
+    p.accept(devDaxState(2, List.of(page)));
+    assertThat(stored().get(0).getSpec().getDevices())
+        .extracting(d -> d.getName(), d -> d.getTaints().size())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("dax0-0", 1),
+            org.assertj.core.groups.Tuple.tuple("dax1-0", 0));
+
+    p.accept(devDaxState(2));
+    assertThat(stored().get(0).getSpec().getDevices())
+        .allSatisfy(d -> assertThat(d.getTaints()).isEmpty());
+    assertThat(stored().get(0).getSpec().getPool().getGeneration()).isEqualTo(2);
+  }
+
+  @Test
+  void inTheBackgroundThePassIsNotHeldUp() {
+    try (SlicePublisher p =
+        SlicePublisher.inBackground(client, "node-a", ResourceSlices.TaintEffect.NoSchedule)) {
+      p.accept(pass(draPool()));
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> stored().size() == 1);
+      assertThat(only(stored()).getName()).isEqualTo("ram-tier-n1");
+    }
   }
 }
