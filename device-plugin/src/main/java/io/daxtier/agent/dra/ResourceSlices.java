@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
 /**
  * The node's {@code resource.k8s.io/v1} ResourceSlices for its DRA devices (pure): driver {@link
  * DraNames#DRIVER}, one resource pool named after the node, at most {@value #MAX_DEVICES} devices
- * per slice in name order, slices named {@code <node>-memory-daxtier-io-<n>}.
+ * per slice ({@value #MAX_DEVICES_WITH_TAINTS} in a slice with a tainted device) in name order,
+ * slices named {@code <node>-memory-daxtier-io-<n>}.
  *
  * <ul>
  *   <li>SystemRam: {@code allowMultipleAllocations: true} and a consumable capacity {@code memory}
@@ -49,6 +50,9 @@ import java.util.regex.Pattern;
 public final class ResourceSlices {
   /** Devices per slice, the API's limit. */
   public static final int MAX_DEVICES = 128;
+
+  /** Devices per slice when any of them has a taint, the API's limit. */
+  public static final int MAX_DEVICES_WITH_TAINTS = 64;
 
   /** Label on every slice the agent writes. */
   public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
@@ -89,13 +93,11 @@ public final class ResourceSlices {
       String node, String nodeUid, List<DraDevice> devices, long generation, TaintEffect effect) {
     List<DraDevice> sorted = new ArrayList<>(devices);
     sorted.sort(Comparator.comparing(DraDevice::name));
-    int count = (sorted.size() + MAX_DEVICES - 1) / MAX_DEVICES;
+    List<List<DraDevice>> chunks = chunks(sorted);
+    int count = chunks.size();
     List<ResourceSlice> out = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      List<Device> part =
-          sorted.subList(i * MAX_DEVICES, Math.min(sorted.size(), (i + 1) * MAX_DEVICES)).stream()
-              .map(d -> device(d, effect))
-              .toList();
+      List<Device> part = chunks.get(i).stream().map(d -> device(d, effect)).toList();
       ResourceSliceSpec spec = new ResourceSliceSpec();
       spec.setDriver(DraNames.DRIVER);
       spec.setNodeName(node);
@@ -105,6 +107,31 @@ public final class ResourceSlices {
       slice.setMetadata(metadata(node, nodeUid, i, spec));
       slice.setSpec(spec);
       out.add(slice);
+    }
+    return out;
+  }
+
+  /**
+   * Devices in order, cut into slices of at most {@value #MAX_DEVICES}, or {@value
+   * #MAX_DEVICES_WITH_TAINTS} for a slice holding a tainted device (the API's two limits).
+   */
+  static List<List<DraDevice>> chunks(List<DraDevice> sorted) {
+    List<List<DraDevice>> out = new ArrayList<>();
+    List<DraDevice> current = new ArrayList<>();
+    boolean tainted = false;
+    for (DraDevice d : sorted) {
+      boolean withIt = tainted || !d.healthy();
+      int limit = withIt ? MAX_DEVICES_WITH_TAINTS : MAX_DEVICES;
+      if (current.size() + 1 > limit) {
+        out.add(current);
+        current = new ArrayList<>();
+        withIt = !d.healthy();
+      }
+      current.add(d);
+      tainted = withIt;
+    }
+    if (!current.isEmpty()) {
+      out.add(current);
     }
     return out;
   }

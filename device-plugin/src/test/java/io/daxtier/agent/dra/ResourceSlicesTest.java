@@ -41,6 +41,10 @@ class ResourceSlicesTest {
   }
 
   static DraDevice dax(int region, long bytes) {
+    return dax(region, bytes, true);
+  }
+
+  static DraDevice dax(int region, long bytes, boolean healthy) {
     String path = "/dev/dax" + region + ".0";
     return new DraDevice(
         DraNames.devDaxDevice(path),
@@ -52,7 +56,7 @@ class ResourceSlicesTest {
         0,
         bytes,
         path,
-        true,
+        healthy,
         Map.of(DraNames.ATTR_NUMA_NODE, 2L));
   }
 
@@ -134,6 +138,27 @@ class ResourceSlicesTest {
             .map(Device::getName)
             .toList();
     assertThat(names).isSorted().doesNotHaveDuplicates().hasSize(300);
+  }
+
+  @Test
+  void aSliceWithATaintedDeviceHoldsAtMost64() {
+    // Names sort as strings: dax0-0, dax1-0, dax10-0, dax100-0, ... the poisoned dax150-0 is 57th.
+    List<DraDevice> devices = IntStream.range(0, 300).mapToObj(i -> dax(i, GIB, i != 150)).toList();
+    List<ResourceSlice> slices = build(devices);
+
+    assertThat(slices)
+        .allSatisfy(s -> assertThat(s.getSpec().getDevices()).hasSizeLessThanOrEqualTo(128));
+    ResourceSlice withTaint =
+        slices.stream()
+            .filter(s -> s.getSpec().getDevices().stream().anyMatch(d -> !d.getTaints().isEmpty()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(withTaint.getSpec().getDevices()).hasSizeLessThanOrEqualTo(64);
+    assertThat(slices.stream().mapToInt(s -> s.getSpec().getDevices().size()).sum()).isEqualTo(300);
+    assertThat(slices)
+        .allSatisfy(
+            s ->
+                assertThat(s.getSpec().getPool().getResourceSliceCount()).isEqualTo(slices.size()));
   }
 
   @Test
