@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +44,7 @@ public final class SlicePublisher implements Consumer<NodeState>, AutoCloseable 
   private final KubernetesClient client;
   private final String nodeName;
   private final ResourceSlices.TaintEffect effect;
-  private final java.util.concurrent.Executor executor;
+  private final Executor executor;
   private final ExecutorService ownExecutor;
   private final AtomicBoolean queued = new AtomicBoolean();
   private final AtomicLong writes = new AtomicLong();
@@ -69,7 +70,7 @@ public final class SlicePublisher implements Consumer<NodeState>, AutoCloseable 
       KubernetesClient client,
       String nodeName,
       ResourceSlices.TaintEffect effect,
-      java.util.concurrent.Executor executor,
+      Executor executor,
       ExecutorService ownExecutor) {
     this.client = Objects.requireNonNull(client, "client");
     this.nodeName = Objects.requireNonNull(nodeName, "nodeName");
