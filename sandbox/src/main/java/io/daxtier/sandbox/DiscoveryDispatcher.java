@@ -27,7 +27,9 @@ import java.util.regex.Pattern;
  * The CRUD mock's dispatcher (with its store indexed by name) plus the legacy discovery documents
  * ({@code /api}, {@code /apis} and the group versions the sandbox serves), answered whatever the
  * query string, so kubectl can map kinds to resources. The CRUD dispatcher alone answers {@code
- * /api?timeout=..} with a list of every stored object, which kubectl cannot read.
+ * /api?timeout=..} with a list of every stored object, which kubectl cannot read. Besides the
+ * daxtier kinds it serves Dynamic Resource Allocation ({@code resource.k8s.io/v1}: ResourceSlices,
+ * DeviceClasses, ResourceClaims) with the API server's table columns.
  */
 final class DiscoveryDispatcher extends IndexedCrudDispatcher {
   private static final List<String> VERBS =
@@ -38,6 +40,9 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
       Pattern.compile("^/api/v1/(?:namespaces/[^/]+/)?(nodes|events)(/[^/?]+)?(\\?.*)?$");
   private static final Pattern CUSTOM_RESOURCE =
       Pattern.compile("^/apis/daxtier\\.io/v1alpha1/([a-z]+)(/[^/?]+)?(\\?.*)?$");
+  private static final Pattern DRA_RESOURCE =
+      Pattern.compile(
+          "^/apis/resource\\.k8s\\.io/v1/(?:namespaces/[^/]+/)?([a-z]+)(/[^/?]+)?(\\?.*)?$");
 
   private final Map<String, Object> documents =
       Map.of(
@@ -58,6 +63,7 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
               .withGroups(
                   group("daxtier.io", "v1alpha1"),
                   group("coordination.k8s.io", "v1"),
+                  group("resource.k8s.io", "v1"),
                   group("apiextensions.k8s.io", "v1"))
               .build(),
           "/apis/daxtier.io/v1alpha1",
@@ -69,6 +75,14 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
               resource("pmemnodes/status", "PmemNode", false, null)),
           "/apis/coordination.k8s.io/v1",
           resources("coordination.k8s.io/v1", resource("leases", "Lease", true, null)),
+          "/apis/resource.k8s.io/v1",
+          resources(
+              "resource.k8s.io/v1",
+              resource("resourceslices", "ResourceSlice", false, null),
+              resource("deviceclasses", "DeviceClass", false, null),
+              resource("resourceclaims", "ResourceClaim", true, null),
+              resource("resourceclaims/status", "ResourceClaim", true, null),
+              resource("resourceclaimtemplates", "ResourceClaimTemplate", true, null)),
           "/apis/apiextensions.k8s.io/v1",
           resources(
               "apiextensions.k8s.io/v1",
@@ -92,6 +106,9 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
     this.tables = new HashMap<>(tables);
     this.tables.putIfAbsent("nodes", TableRenderer.nodes(Clock.systemUTC()));
     this.tables.putIfAbsent("events", TableRenderer.events(Clock.systemUTC()));
+    this.tables.putIfAbsent("resourceslices", TableRenderer.resourceSlices(Clock.systemUTC()));
+    this.tables.putIfAbsent("deviceclasses", TableRenderer.deviceClasses(Clock.systemUTC()));
+    this.tables.putIfAbsent("resourceclaims", TableRenderer.resourceClaims(Clock.systemUTC()));
     this.admission = admission;
     this.openApi = openApi;
   }
@@ -117,6 +134,9 @@ final class DiscoveryDispatcher extends IndexedCrudDispatcher {
       Matcher m = CUSTOM_RESOURCE.matcher(path);
       if (!m.matches()) {
         m = CORE_RESOURCE.matcher(path);
+      }
+      if (!m.matches()) {
+        m = DRA_RESOURCE.matcher(path);
       }
       if (m.matches() && tables.containsKey(m.group(1))) {
         MockResponse plain = super.handleGet(path);

@@ -50,6 +50,11 @@ final class KubectlFront implements AutoCloseable {
           "pmemnodes", "PmemNode",
           "leases", "Lease",
           "customresourcedefinitions", "CustomResourceDefinition");
+  private static final Map<String, String> DRA_KINDS =
+      Map.of(
+          "resourceslices", "ResourceSlice",
+          "deviceclasses", "DeviceClass",
+          "resourceclaims", "ResourceClaim");
   private static final Set<String> HOP_BY_HOP =
       Set.of(
           "host",
@@ -121,7 +126,7 @@ final class KubectlFront implements AutoCloseable {
       String watch = query == null ? null : Admission.param(query, "watch");
       if ("GET".equals(ex.getRequestMethod()) && ("true".equals(watch) || "1".equals(watch))) {
         Matcher m = WATCH_PATH.matcher(path);
-        if (m.matches() && KINDS.containsKey(m.group(3))) {
+        if (m.matches() && kindOf(m.group(3)) != null) {
           if ("websocket".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Upgrade"))) {
             // no WebSockets here: a plain 200 to the upgrade is the answer on which Fabric8's
             // client falls back to watching over HTTP, which the next request does (an h2c
@@ -188,7 +193,7 @@ final class KubectlFront implements AutoCloseable {
     String namespace = m.group(2);
     String plural = m.group(3);
     String name = m.group(4);
-    String kind = KINDS.get(plural);
+    String kind = kindOf(plural);
     String fieldSelector = Admission.param(query, "fieldSelector");
     String labelSelector = Admission.param(query, "labelSelector");
     long fromRv = parseLong(Admission.param(query, "resourceVersion"));
@@ -265,6 +270,10 @@ final class KubectlFront implements AutoCloseable {
     try (OutputStream out = ex.getResponseBody()) {
       out.write(body);
     }
+  }
+
+  private static String kindOf(String plural) {
+    return KINDS.getOrDefault(plural, DRA_KINDS.get(plural));
   }
 
   private static String group(String apiVersion) {

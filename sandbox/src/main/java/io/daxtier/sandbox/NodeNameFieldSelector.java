@@ -16,7 +16,8 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * Pod lists with the field selector {@code spec.nodeName=<node>}, as the API server answers them.
+ * Pod and ResourceSlice lists with the field selector {@code spec.nodeName=<node>}, as the API
+ * server answers them.
  *
  * <p>The CRUD mock turns every field requirement into an attribute to match against the keys it
  * stores, and those carry only name and namespace (and labels): {@code spec.nodeName} would match
@@ -27,7 +28,9 @@ import java.util.regex.Pattern;
 final class NodeNameFieldSelector {
   static final String FIELD = "spec.nodeName";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern POD_LIST = Pattern.compile("^/api/v1/(namespaces/[^/]+/)?pods$");
+  private static final Pattern POD_LIST =
+      Pattern.compile(
+          "^(/api/v1/(namespaces/[^/]+/)?pods|/apis/resource\\.k8s\\.io/v1/resourceslices)$");
 
   private NodeNameFieldSelector() {}
 

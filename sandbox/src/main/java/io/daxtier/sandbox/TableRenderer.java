@@ -106,6 +106,89 @@ final class TableRenderer {
     return self[0];
   }
 
+  /** ResourceSlices as the API server prints them: Name, Node, Driver, Pool, Age. */
+  static TableRenderer resourceSlices(Clock clock) {
+    TableRenderer[] self = new TableRenderer[1];
+    self[0] =
+        new TableRenderer(
+            clock,
+            List.of(
+                new Column("Name", "string", "name", 0, o -> at(o, ".metadata.name")),
+                new Column("Node", "string", "", 0, o -> orNone(at(o, ".spec.nodeName"))),
+                new Column("Driver", "string", "", 0, o -> at(o, ".spec.driver")),
+                new Column("Pool", "string", "", 0, o -> at(o, ".spec.pool.name")),
+                new Column(
+                    "Age",
+                    "string",
+                    "",
+                    0,
+                    o -> self[0].ageOf(at(o, ".metadata.creationTimestamp"))),
+                new Column("Generation", "integer", "", 1, o -> at(o, ".spec.pool.generation")),
+                new Column("Devices", "integer", "", 1, TableRenderer::deviceCount)));
+    return self[0];
+  }
+
+  /** DeviceClasses as the API server prints them: Name, Age. */
+  static TableRenderer deviceClasses(Clock clock) {
+    TableRenderer[] self = new TableRenderer[1];
+    self[0] =
+        new TableRenderer(
+            clock,
+            List.of(
+                new Column("Name", "string", "name", 0, o -> at(o, ".metadata.name")),
+                new Column(
+                    "Age",
+                    "string",
+                    "",
+                    0,
+                    o -> self[0].ageOf(at(o, ".metadata.creationTimestamp")))));
+    return self[0];
+  }
+
+  /**
+   * ResourceClaims as the API server prints them: Name, State (pending, allocated,reserved), Age.
+   */
+  static TableRenderer resourceClaims(Clock clock) {
+    TableRenderer[] self = new TableRenderer[1];
+    self[0] =
+        new TableRenderer(
+            clock,
+            List.of(
+                new Column("Name", "string", "name", 0, o -> at(o, ".metadata.name")),
+                new Column("State", "string", "", 0, TableRenderer::claimState),
+                new Column(
+                    "Age",
+                    "string",
+                    "",
+                    0,
+                    o -> self[0].ageOf(at(o, ".metadata.creationTimestamp")))));
+    return self[0];
+  }
+
+  private static Object orNone(Object value) {
+    return value == null ? "<none>" : value;
+  }
+
+  private static Object deviceCount(Map<String, Object> slice) {
+    return at(slice, ".spec.devices") instanceof List<?> devices ? devices.size() : 0;
+  }
+
+  private static Object claimState(Map<String, Object> claim) {
+    List<String> state = new ArrayList<>();
+    if (at(claim, ".metadata.deletionTimestamp") != null) {
+      state.add("deleted");
+    }
+    if (at(claim, ".status.allocation") != null) {
+      state.add("allocated");
+      if (at(claim, ".status.reservedFor") instanceof List<?> r && !r.isEmpty()) {
+        state.add("reserved");
+      }
+    } else if (state.isEmpty()) {
+      state.add("pending");
+    }
+    return String.join(",", state);
+  }
+
   private static Object lastSeen(Map<String, Object> o) {
     for (String p :
         List.of(".lastTimestamp", ".eventTime", ".firstTimestamp", ".metadata.creationTimestamp")) {

@@ -69,6 +69,16 @@ public record Inventory(
         .orElse(List.of());
   }
 
+  /**
+   * Whether the device's memory is encrypted at rest: it has DIMMs and every one has its security
+   * enabled and unlocked (what {@code policy.encryption: Required} accepts). CXL and hmem devices
+   * have no NVDIMM security state and are never encrypted by this measure.
+   */
+  public boolean encrypted(DaxDevice d) {
+    List<Dimm> ds = dimmsOf(d);
+    return !ds.isEmpty() && ds.stream().allMatch(m -> "unlocked".equals(m.security()));
+  }
+
   /** Bad-block ranges of the device's region that fall inside the device, as physical ranges. */
   public List<AddressRange> badRangesOf(DaxDevice d) {
     return region(d.region())

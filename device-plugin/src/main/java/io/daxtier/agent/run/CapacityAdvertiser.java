@@ -8,6 +8,7 @@ import io.daxtier.agent.plugin.allocation.NumaCapacity;
 import io.daxtier.agent.state.NodeState;
 import io.daxtier.agent.state.PoolCapacity;
 import io.daxtier.api.v1alpha1.PoolMode;
+import io.daxtier.api.v1alpha1.ResourceApi;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * first advertised only once it has converged on this node (so after a reboot no pod lands before
  * its memory is back); from then on it follows the pool's capacity until the pool leaves the node's
  * state or has nothing online. Where two pools name the same resource, the first (the operator's
- * precedence order) is advertised.
+ * precedence order) is advertised. Pools whose {@code resource.api} is DRA are never advertised
+ * here: their ResourceSlices are (see {@code io.daxtier.agent.dra.SlicePublisher}).
  */
 public final class CapacityAdvertiser implements Consumer<NodeState> {
   private static final Logger LOG = LoggerFactory.getLogger(CapacityAdvertiser.class);
@@ -54,6 +56,10 @@ public final class CapacityAdvertiser implements Consumer<NodeState> {
     List<AdvertisedResource> out = new ArrayList<>();
     Set<String> names = new HashSet<>();
     for (PoolCapacity pool : state.pools()) {
+      if (pool.api() == ResourceApi.DRA) {
+        // The DRA slice publisher hands this pool to pods; a pool switched to DRA stops here.
+        continue;
+      }
       boolean hasCapacity =
           pool.numaNodes().stream()
               .anyMatch(n -> n.onlineBytes() > 0 || !n.devDaxPaths().isEmpty());

@@ -3,6 +3,7 @@ package io.daxtier.agent.state;
 import io.daxtier.agent.model.AddressRange;
 import io.daxtier.agent.model.DaxDevice;
 import io.daxtier.agent.model.Inventory;
+import io.daxtier.agent.model.McRecovery;
 import io.daxtier.agent.model.MemoryBlock;
 import io.daxtier.agent.model.NumaNode;
 import io.daxtier.agent.model.Sizes;
@@ -11,15 +12,20 @@ import io.daxtier.agent.policy.DeviceDecision;
 import io.daxtier.agent.policy.History;
 import io.daxtier.agent.policy.Reason;
 import io.daxtier.api.rules.PoolDefaults;
+import io.daxtier.api.v1alpha1.Capability;
 import io.daxtier.api.v1alpha1.DeviceMode;
+import io.daxtier.api.v1alpha1.MemoryType;
 import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.NodePoolState;
 import io.daxtier.api.v1alpha1.PoolMode;
 import io.daxtier.api.v1alpha1.PoolSpecLimits;
 import io.daxtier.api.v1alpha1.ResourceSpec;
 import io.daxtier.api.v1alpha1.TopologyMode;
+import io.daxtier.api.v1alpha1.Zone;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,23 +102,48 @@ public final class NodeStateBuilder {
                     d.size(),
                     d.ranges(),
                     history.unhealthy().getOrDefault(d.name(), List.of()),
-                    List.of(d.devPath())));
+                    List.of(d.devPath()),
+                    d.memoryType(),
+                    tier(inv, e.getKey()),
+                    null,
+                    inv.encrypted(d)));
           }
           continue;
         }
         long bytes = 0;
         List<AddressRange> ranges = new ArrayList<>();
         List<AddressRange> unhealthy = new ArrayList<>();
+        Set<Zone> zones = EnumSet.noneOf(Zone.class);
+        boolean encrypted = true;
         for (DaxDevice d : e.getValue()) {
           for (MemoryBlock b : inv.blocksOf(d)) {
             if (b.online()) {
               bytes += bs;
               ranges.add(new AddressRange(b.index() * bs, (b.index() + 1) * bs - 1));
+              if (b.zone() != null) {
+                zones.add(b.zone());
+              }
             }
           }
           unhealthy.addAll(history.unhealthy().getOrDefault(d.name(), List.of()));
+          encrypted &= inv.encrypted(d);
         }
-        numa.add(new NumaCapacity(e.getKey(), nearest, bytes, merge(ranges), unhealthy, List.of()));
+        Zone zone =
+            zones.contains(Zone.Normal)
+                ? Zone.Normal
+                : zones.contains(Zone.Movable) ? Zone.Movable : pool.spec.effectiveZone();
+        numa.add(
+            new NumaCapacity(
+                e.getKey(),
+                nearest,
+                bytes,
+                merge(ranges),
+                unhealthy,
+                List.of(),
+                memoryType(e.getValue()),
+                tier(inv, e.getKey()),
+                zone,
+                encrypted));
       }
       ResourceSpec resource = PoolDefaults.apply(pool.spec).resource;
       String name = resource.name;
@@ -120,9 +151,33 @@ public final class NodeStateBuilder {
       TopologyMode topo = resource.topology;
       out.add(
           new PoolCapacity(
-              pool.name, pool.spec.mode, name, Sizes.parse(unit), topo, ready && owned > 0, numa));
+              pool.name,
+              pool.spec.mode,
+              name,
+              Sizes.parse(unit),
+              topo,
+              ready && owned > 0,
+              numa,
+              resource.api));
     }
-    return new NodeState(now, out, distances, cpuNodes);
+    McRecovery mce = inv.platform().mcRecovery();
+    return new NodeState(
+        now, out, distances, cpuNodes, mce == null ? Capability.Unknown : mce.capability());
+  }
+
+  /** The memory tier of a NUMA node (memory_tiering), or null when the kernel reports none. */
+  static Integer tier(Inventory inv, int node) {
+    return inv.numa(node).map(NumaNode::tier).orElse(null);
+  }
+
+  /** The devices' memory type; where a node mixes types, the first device's (by name). */
+  static MemoryType memoryType(List<DaxDevice> devices) {
+    return devices.stream()
+        .sorted(Comparator.comparing(DaxDevice::name))
+        .map(DaxDevice::memoryType)
+        .filter(t -> t != null)
+        .findFirst()
+        .orElse(null);
   }
 
   /** The closest node with CPUs by the node's distance row (ties: the lowest id). */

@@ -1,6 +1,7 @@
 package io.daxtier.agent.state;
 
 import io.daxtier.api.v1alpha1.PoolMode;
+import io.daxtier.api.v1alpha1.ResourceApi;
 import io.daxtier.api.v1alpha1.TopologyMode;
 import java.util.List;
 
@@ -8,6 +9,8 @@ import java.util.List;
  * One pool's capacity on this node.
  *
  * @param ready whether the pool is converged here (the plugin registers only then)
+ * @param api which kubelet API hands the pool to pods: the device plugin advertises only
+ *     DevicePlugin pools, the DRA slice publisher only DRA pools
  */
 public record PoolCapacity(
     String pool,
@@ -16,8 +19,22 @@ public record PoolCapacity(
     long unitBytes,
     TopologyMode topology,
     boolean ready,
-    List<NumaCapacity> numaNodes) {
+    List<NumaCapacity> numaNodes,
+    ResourceApi api) {
   public PoolCapacity {
     numaNodes = List.copyOf(numaNodes);
+    api = api == null ? ResourceApi.DevicePlugin : api;
+  }
+
+  /** A device-plugin pool. */
+  public PoolCapacity(
+      String pool,
+      PoolMode mode,
+      String resourceName,
+      long unitBytes,
+      TopologyMode topology,
+      boolean ready,
+      List<NumaCapacity> numaNodes) {
+    this(pool, mode, resourceName, unitBytes, topology, ready, numaNodes, ResourceApi.DevicePlugin);
   }
 }

@@ -14,24 +14,24 @@ import java.util.concurrent.ConcurrentHashMap;
  * A TCP forwarder in front of the mock API server that can be taken down (its port refuses
  * connections, open ones are cut) and brought back on the same port: an API server outage.
  */
-final class ApiProxy implements AutoCloseable {
+public final class ApiProxy implements AutoCloseable {
   private final int target;
   private final int port;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private volatile ServerSocket listener;
 
-  ApiProxy(int target) throws IOException {
+  public ApiProxy(int target) throws IOException {
     this.target = target;
     try (ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       this.port = probe.getLocalPort();
     }
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  synchronized ApiProxy up() throws IOException {
+  public synchronized ApiProxy up() throws IOException {
     if (listener != null) {
       return this;
     }
@@ -45,7 +45,7 @@ final class ApiProxy implements AutoCloseable {
     return this;
   }
 
-  synchronized void down() {
+  public synchronized void down() {
     ServerSocket s = listener;
     listener = null;
     if (s != null) {

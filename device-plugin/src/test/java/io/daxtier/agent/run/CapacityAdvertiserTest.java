@@ -9,6 +9,7 @@ import io.daxtier.agent.state.NodeState;
 import io.daxtier.agent.state.NumaCapacity;
 import io.daxtier.agent.state.PoolCapacity;
 import io.daxtier.api.v1alpha1.PoolMode;
+import io.daxtier.api.v1alpha1.ResourceApi;
 import io.daxtier.api.v1alpha1.TopologyMode;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -106,5 +107,38 @@ class CapacityAdvertiserTest {
             List.of(new NumaCapacity(1, 0, 0, List.of(), List.of(), List.of("/dev/dax0.0"))));
     var r = CapacityAdvertiser.resources(state(p), Set.of());
     assertThat(r.get(0).daxDevices()).extracting(d -> d.name()).containsExactly("dax0.0");
+  }
+
+  static PoolCapacity dra(PoolCapacity p) {
+    return new PoolCapacity(
+        p.pool(),
+        p.mode(),
+        p.resourceName(),
+        p.unitBytes(),
+        p.topology(),
+        p.ready(),
+        p.numaNodes(),
+        ResourceApi.DRA);
+  }
+
+  @Test
+  void draPoolsAreLeftToTheirResourceSlices() {
+    var plugin = pool("a", "x.io/pmem", true, node(1, List.of(LOW), List.of()));
+    var slices = dra(pool("b", "x.io/tier", true, node(2, List.of(HIGH), List.of())));
+    assertThat(CapacityAdvertiser.resources(state(plugin, slices), Set.of()))
+        .extracting(AdvertisedResource::pool)
+        .containsExactly("a");
+  }
+
+  @Test
+  void aPoolSwitchedToDraStopsBeingAdvertised() {
+    List<List<AdvertisedResource>> pushed = new ArrayList<>();
+    CapacityAdvertiser advertiser = new CapacityAdvertiser(pushed::add);
+    var p = pool("a", "x.io/pmem", true, node(1, List.of(LOW), List.of()));
+    advertiser.accept(state(p));
+    advertiser.accept(state(dra(p)));
+    assertThat(pushed).hasSize(2);
+    assertThat(pushed.get(0)).extracting(AdvertisedResource::pool).containsExactly("a");
+    assertThat(pushed.get(1)).isEmpty();
   }
 }
