@@ -52,7 +52,14 @@ class DraDocExamplesTest {
     assertThat(all)
         .extracting(o -> o.getClass().getSimpleName())
         .containsExactly(
-            "DeviceClass", "ResourceClaimTemplate", "Pod", "ResourceClaim", "Pod", "Pod");
+            "DeviceClass",
+            "ResourceClaimTemplate",
+            "Pod",
+            "ResourceClaim",
+            "Pod",
+            "Pod",
+            "ResourceSlice",
+            "ResourceClaim");
     for (HasMetadata o : all) {
       assertThat(o).isNotInstanceOf(GenericKubernetesResource.class);
       List<String> unknown = new ArrayList<>();
