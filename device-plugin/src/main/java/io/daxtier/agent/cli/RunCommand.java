@@ -8,7 +8,6 @@ import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.plugin.DevicePluginManager;
 import io.daxtier.agent.plugin.PluginFailure;
-import io.daxtier.agent.plugin.TrainingKubelet;
 import io.daxtier.agent.poison.BadBlocksWatch;
 import io.daxtier.agent.reconcile.NodeReconciler;
 import io.daxtier.agent.record.DesiredStateCache;
@@ -55,6 +54,14 @@ import picocli.CommandLine.Spec;
 final class RunCommand implements Callable<Integer> {
   private static final AtomicBoolean RUNNING = new AtomicBoolean();
   private static final Duration TRAINING_TIMEOUT = Duration.ofSeconds(60);
+
+  /**
+   * The file the training's stand-in kubelet (the test kit's {@code FakeKubeletMain
+   * --allocate-once}, started by cds-archive.sh) creates in the kubelet directory once it has
+   * listed and allocated a device.
+   */
+  static final String TRAINING_ALLOCATED = "cds-training.allocated";
+
   private static final Duration ONCE_API_TIMEOUT = Duration.ofSeconds(30);
 
   @ParentCommand Main main;
@@ -143,9 +150,10 @@ final class RunCommand implements Callable<Integer> {
       names = "--cds-training",
       hidden = true,
       description =
-          "Image build only, on a simulated node: serve a stand-in kubelet in --kubelet-dir, run"
-              + " until it has listed and allocated a device and the health endpoints answered,"
-              + " then exit (a class-data archive made from this run holds what a node loads).")
+          "Image build only, on a simulated node with a stand-in kubelet serving --kubelet-dir"
+              + " (cds-archive.sh starts one): run until it has listed and allocated a device and"
+              + " the health endpoints answered, then exit (a class-data archive made from this"
+              + " run holds what a node loads).")
   boolean cdsTraining;
 
   /**
@@ -272,7 +280,6 @@ final class RunCommand implements Callable<Integer> {
     if (health != null) {
       health.degradedWhen(loop::degraded);
     }
-    TrainingKubelet standIn = cdsTraining ? TrainingKubelet.start(kubeletDir) : null;
     ScheduledExecutorService exec =
         Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "daxtier-agent"));
     BadBlocksWatch badBlocks = new BadBlocksWatch(k, loop::requestPass).prime();
@@ -291,9 +298,9 @@ final class RunCommand implements Callable<Integer> {
                 .start();
     // its own thread: a pass held up by a blocking sysfs write does not hold the poison watch
     loop.watchPoison(badBlocks, Sizes.parseDuration(poisonWatch));
-    if (standIn != null) {
+    if (cdsTraining) {
       try {
-        boolean ok = standIn.awaitAllocated(TRAINING_TIMEOUT);
+        boolean ok = awaitFile(kubeletDir.resolve(TRAINING_ALLOCATED), TRAINING_TIMEOUT);
         if (health != null) {
           get(health.address(), "/healthz");
           get(health.address(), "/readyz");
@@ -309,7 +316,6 @@ final class RunCommand implements Callable<Integer> {
         if (health != null) {
           health.close();
         }
-        standIn.close();
       }
     }
     RUNNING.set(true);
@@ -358,6 +364,18 @@ final class RunCommand implements Callable<Integer> {
     }
     InetSocketAddress a = new InetSocketAddress(healthAddress.strip(), port);
     return a.isUnresolved() ? null : a;
+  }
+
+  /** Whether {@code file} appears within {@code timeout}. */
+  private static boolean awaitFile(Path file, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!java.nio.file.Files.exists(file)) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(20);
+    }
+    return true;
   }
 
   /** A plain HTTP/1.0 GET (training: the server side is what gets exercised). */

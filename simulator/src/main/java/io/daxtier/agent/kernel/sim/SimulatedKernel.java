@@ -4,7 +4,6 @@ import io.daxtier.agent.kernel.Errno;
 import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.kernel.KernelException;
 import io.daxtier.agent.kernel.KernelPaths;
-import io.daxtier.agent.model.Sizes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -143,7 +142,7 @@ public final class SimulatedKernel implements Kernel {
   private String memmapOnMemory = "N";
   private boolean movableNode;
   private String udevOnline;
-  private long blockSize = 128 * Sizes.MIB;
+  private long blockSize = 128 * SimSizes.MIB;
   private String autoOnline = "offline";
   private boolean demotion;
   private String cmdline = "console=ttyS0";
@@ -194,7 +193,7 @@ public final class SimulatedKernel implements Kernel {
     }
     profile = KernelProfile.of(release);
     if (s.blockSize() != null) {
-      blockSize = Sizes.parse(s.blockSize());
+      blockSize = SimSizes.parse(s.blockSize());
     }
     demotion = Boolean.TRUE.equals(s.demotionEnabled());
     if (s.cmdline() != null) {
@@ -225,15 +224,15 @@ public final class SimulatedKernel implements Kernel {
       cpuFamily = c.family() == null ? cpuFamily : c.family();
       cpuModel = c.model() == null ? cpuModel : c.model();
       cpuFlags = c.flags() == null ? cpuFlags : List.copyOf(c.flags());
-      mcgCap = c.mcgCap() == null ? null : Sizes.parseHex(c.mcgCap());
+      mcgCap = c.mcgCap() == null ? null : SimSizes.parseHex(c.mcgCap());
       cpuCount = c.cpus() == null ? cpuCount : c.cpus();
     }
     for (SimNodeSpec.Numa n : orEmpty(s.numaNodes())) {
       Numa m = new Numa();
       m.id = n.id();
       m.cpus = n.cpus() == null ? "" : n.cpus();
-      m.baseTotal = n.memTotal() == null ? 0 : Sizes.parse(n.memTotal());
-      m.baseFree = n.memFree() == null ? m.baseTotal / 2 : Sizes.parse(n.memFree());
+      m.baseTotal = n.memTotal() == null ? 0 : SimSizes.parse(n.memTotal());
+      m.baseFree = n.memFree() == null ? m.baseTotal / 2 : SimSizes.parse(n.memFree());
       m.distances = n.distances() == null ? new ArrayList<>() : new ArrayList<>(n.distances());
       if (n.access1() != null) {
         SimNodeSpec.Access a = n.access1();
@@ -266,8 +265,8 @@ public final class SimulatedKernel implements Kernel {
       m.name = r.name();
       m.bus = r.bus() == null ? "ndbus0" : r.bus();
       m.type = r.type() == null ? "pmem" : r.type();
-      m.start = Sizes.parse(r.start());
-      m.size = Sizes.parse(r.size());
+      m.start = SimSizes.parse(r.start());
+      m.size = SimSizes.parse(r.size());
       m.targetNode = r.targetNode() == null ? 1 : r.targetNode();
       m.numaNode = r.numaNode() == null ? 0 : r.numaNode();
       m.dimms = r.dimms() == null ? new ArrayList<>() : new ArrayList<>(r.dimms());
@@ -289,8 +288,8 @@ public final class SimulatedKernel implements Kernel {
       Dax m = new Dax();
       m.name = d.name();
       m.region = r.name;
-      m.start = d.start() == null ? r.start + 18 * Sizes.MIB : Sizes.parse(d.start());
-      m.size = d.size() == null ? r.start + r.size - m.start : Sizes.parse(d.size());
+      m.start = d.start() == null ? r.start + 18 * SimSizes.MIB : SimSizes.parse(d.start());
+      m.size = d.size() == null ? r.start + r.size - m.start : SimSizes.parse(d.size());
       m.targetNode = d.targetNode() == null ? r.targetNode : d.targetNode();
       m.numaNode = r.numaNode;
       // drivers/dax/cxl.c creates CXL devices with .memmap_on_memory = true (6.8+)
@@ -528,7 +527,7 @@ public final class SimulatedKernel implements Kernel {
   }
 
   /**
-   * Writes the current tree as real files and symlinks under a directory, so {@link
+   * Writes the current tree as real files and symlinks under a directory, so {@code
    * io.daxtier.agent.kernel.HostKernel} can read the same node (parity tests, fixtures).
    */
   public void materialize(java.nio.file.Path root) throws java.io.IOException {
@@ -674,7 +673,7 @@ public final class SimulatedKernel implements Kernel {
     }
     long free = r.start + r.size - used;
     long want = size <= 0 ? free : size;
-    if (want > free || want <= 18 * Sizes.MIB) {
+    if (want > free || want <= 18 * SimSizes.MIB) {
       return Optional.empty();
     }
     int regionId = Integer.parseInt(region.replaceAll("\\D", ""));
@@ -685,8 +684,8 @@ public final class SimulatedKernel implements Kernel {
     Dax d = new Dax();
     d.name = "dax" + regionId + "." + idx;
     d.region = region;
-    d.start = used + 18 * Sizes.MIB; // info block + map=dev memmap, as on QEMU
-    d.size = want - 18 * Sizes.MIB;
+    d.start = used + 18 * SimSizes.MIB; // info block + map=dev memmap, as on QEMU
+    d.size = want - 18 * SimSizes.MIB;
     d.targetNode = r.targetNode;
     d.numaNode = r.numaNode;
     d.driver = KernelPaths.DEVICE_DAX;
@@ -757,7 +756,7 @@ public final class SimulatedKernel implements Kernel {
           ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(mcgCap).array());
     }
     if (path.equals(KernelPaths.KPAGEFLAGS) && offset % 8 == 0 && length == 8) {
-      long flags = poisonedPages.contains(offset / 8 * Sizes.PAGE) ? 1L << 19 : 0;
+      long flags = poisonedPages.contains(offset / 8 * SimSizes.PAGE) ? 1L << 19 : 0;
       return Optional.of(
           ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(flags).array());
     }
@@ -1031,7 +1030,7 @@ public final class SimulatedKernel implements Kernel {
       b.index = i;
       b.node = d.targetNode;
       b.device = d.name;
-      b.memmapBytes = memmap ? blockSize / Sizes.PAGE * 64 : 0;
+      b.memmapBytes = memmap ? blockSize / SimSizes.PAGE * 64 : 0;
       blocks.put(i, b);
       added.add(b);
     }
@@ -1124,7 +1123,7 @@ public final class SimulatedKernel implements Kernel {
       return "Normal";
     }
     long movableDone = group.stream().filter(o -> o.online).count();
-    long pages = (group.size() - movableDone) * (blockSize / Sizes.PAGE);
+    long pages = (group.size() - movableDone) * (blockSize / SimSizes.PAGE);
     if (!canOnlineMovable(null, pages)) {
       return "Normal";
     }
@@ -1139,13 +1138,13 @@ public final class SimulatedKernel implements Kernel {
     long kernelEarly = 0;
     for (Numa n : nodes.values()) {
       if (node == null || n.id == node) {
-        kernelEarly += n.baseTotal / Sizes.PAGE;
+        kernelEarly += n.baseTotal / SimSizes.PAGE;
       }
     }
     long movable = 0;
     for (Block o : blocks.values()) {
       if (o.online && "Movable".equals(o.zone) && (node == null || o.node == node)) {
-        movable += blockSize / Sizes.PAGE;
+        movable += blockSize / SimSizes.PAGE;
       }
     }
     if (kernelEarly <= 0) {
@@ -1232,11 +1231,11 @@ public final class SimulatedKernel implements Kernel {
   private void poison(String path, String value, boolean hard) {
     long addr;
     try {
-      addr = Sizes.parseHex(value);
+      addr = SimSizes.parseHex(value);
     } catch (NumberFormatException e) {
       throw refuse(path, value, Errno.EINVAL);
     }
-    long page = addr & ~(Sizes.PAGE - 1);
+    long page = addr & ~(SimSizes.PAGE - 1);
     Block b = blocks.get(page / blockSize);
     if (b == null) {
       throw refuse(path, value, Errno.ENXIO);
@@ -1342,14 +1341,14 @@ public final class SimulatedKernel implements Kernel {
       r.file(dir + "/target_node", d.targetNode + "\n");
       r.file(dir + "/numa_node", d.numaNode + "\n");
       r.file(dir + "/size", d.size + "\n");
-      r.file(dir + "/resource", Sizes.hex(d.start) + "\n");
+      r.file(dir + "/resource", SimSizes.hex(d.start) + "\n");
       r.file(dir + "/align", "2097152\n");
       r.file(dir + "/modalias", "dax:t0\n");
       if (profile.daxMemmapOnMemory()) {
         r.file(dir + "/memmap_on_memory", (d.memmapOnMemory ? 1 : 0) + "\n");
       }
-      r.file(dir + "/mapping0/start", Sizes.hex(d.start) + "\n");
-      r.file(dir + "/mapping0/end", Sizes.hex(d.start + d.size - 1) + "\n");
+      r.file(dir + "/mapping0/start", SimSizes.hex(d.start) + "\n");
+      r.file(dir + "/mapping0/end", SimSizes.hex(d.start + d.size - 1) + "\n");
       r.file(dir + "/mapping0/page_offset", "0x0\n");
       String dev = "252:" + minor++;
       r.file(dir + "/dev", dev + "\n");
@@ -1411,7 +1410,7 @@ public final class SimulatedKernel implements Kernel {
         r.link(dir + "/driver", "/sys/bus/nd/drivers/nd_region");
       }
       r.file(dir + "/size", reg.size + "\n");
-      r.file(dir + "/resource", Sizes.hex(reg.start) + "\n");
+      r.file(dir + "/resource", SimSizes.hex(reg.start) + "\n");
       r.file(dir + "/available_size", available(reg) + "\n");
       r.file(dir + "/numa_node", reg.numaNode + "\n");
       r.file(dir + "/target_node", reg.targetNode + "\n");
@@ -1569,7 +1568,7 @@ public final class SimulatedKernel implements Kernel {
                   return b != null && b.node == node;
                 })
             .count();
-    return (pages + (node == null ? leakedPoisonPages : 0)) * Sizes.PAGE;
+    return (pages + (node == null ? leakedPoisonPages : 0)) * SimSizes.PAGE;
   }
 
   private String meminfo(Numa n) {
