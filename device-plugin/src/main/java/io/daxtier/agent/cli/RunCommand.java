@@ -1,21 +1,16 @@
 package io.daxtier.agent.cli;
 
-import io.daxtier.agent.cluster.NodeLease;
-import io.daxtier.agent.health.AgentMetrics;
-import io.daxtier.agent.health.HealthServer;
 import io.daxtier.agent.kernel.DeadlineKernel;
 import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.plugin.DevicePluginManager;
 import io.daxtier.agent.plugin.PluginFailure;
-import io.daxtier.agent.poison.BadBlocksWatch;
 import io.daxtier.agent.reconcile.NodeReconciler;
 import io.daxtier.agent.record.DesiredStateCache;
+import io.daxtier.agent.run.AgentAssembly;
 import io.daxtier.agent.run.AgentLoop;
-import io.daxtier.agent.run.CapacityAdvertiser;
 import io.daxtier.agent.run.JsonFileStatusSink;
 import io.daxtier.agent.run.PoolFileSource;
-import io.daxtier.agent.state.NodeState;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -28,15 +23,10 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -221,32 +211,27 @@ final class RunCommand implements Callable<Integer> {
       return ExitCodes.USAGE;
     }
     KubernetesClient client = poolFile == null ? clusterClient() : null;
-    AgentMetrics metrics = new AgentMetrics();
-    DevicePluginManager plugins =
-        once || !devicePlugin
-            ? null
-            : new DevicePluginManager(kubeletDir, RunCommand::pluginFailed);
-    Consumer<NodeState> advertiser =
-        plugins == null ? state -> {} : new CapacityAdvertiser(plugins::update);
-    AgentLoop loop =
-        poolFile != null
-            ? new AgentLoop(
-                reconciler,
-                new PoolFileSource(poolFile),
-                statusFile != null ? new JsonFileStatusSink(statusFile) : status -> {},
-                advertiser,
-                metrics,
-                Clock.systemUTC())
-            : AgentLoop.inCluster(
-                reconciler,
-                client,
-                nodeName,
-                eventNamespace,
-                main.record().dir().map(DesiredStateCache::new).orElse(null),
-                advertiser,
-                metrics,
-                Clock.systemUTC());
+    AgentAssembly.Builder wiring = AgentAssembly.builder(k, reconciler);
+    if (!once && devicePlugin) {
+      wiring.devicePlugins(new DevicePluginManager(kubeletDir, RunCommand::pluginFailed), true);
+    }
+    if (poolFile != null) {
+      wiring.standalone(
+          new PoolFileSource(poolFile),
+          statusFile != null ? new JsonFileStatusSink(statusFile) : status -> {});
+    } else {
+      wiring
+          .inCluster(
+              client,
+              nodeName,
+              eventNamespace,
+              main.record().dir().map(DesiredStateCache::new).orElse(null))
+          .lease(
+              leaseNamespace == null || leaseNamespace.isBlank() ? eventNamespace : leaseNamespace);
+    }
     if (once) {
+      AgentAssembly agent = wiring.build();
+      AgentLoop loop = agent.loop();
       if (!loop.awaitSource(ONCE_API_TIMEOUT)) {
         err.println("warning: API server not answering; using the cached desired state, if any");
       }
@@ -254,7 +239,7 @@ final class RunCommand implements Callable<Integer> {
       if (r.isPresent()) {
         r = Optional.of(Rechecks.follow(r.get(), Sizes.parseDuration(wait), loop::runOnce, err));
       }
-      loop.close();
+      agent.close();
       if (client != null) {
         client.close();
       }
@@ -267,55 +252,23 @@ final class RunCommand implements Callable<Integer> {
               ? ExitCodes.FAILED
               : r.get().converged() ? ExitCodes.OK : ExitCodes.IN_PROGRESS;
     }
-    Duration every = Sizes.parseDuration(interval);
-    HealthServer health =
-        metricsPort < 0
-            ? null
-            : new HealthServer(
-                healthBind,
-                metrics::scrape,
-                () -> loop.live(every, Instant.now()),
-                loop::ready,
-                HealthServer.DEFAULT_DEADLINE);
-    if (health != null) {
-      health.degradedWhen(loop::degraded);
+    wiring.interval(Sizes.parseDuration(interval)).poisonWatch(Sizes.parseDuration(poisonWatch));
+    if (metricsPort >= 0) {
+      wiring.health(healthBind);
     }
-    ScheduledExecutorService exec =
-        Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "daxtier-agent"));
-    BadBlocksWatch badBlocks = new BadBlocksWatch(k, loop::requestPass).prime();
-    loop.start(exec, every);
-    // liveness on its own thread, whatever the passes do: status is written only on change
-    NodeLease lease =
-        client == null
-            ? null
-            : new NodeLease(
-                    client,
-                    leaseNamespace == null || leaseNamespace.isBlank()
-                        ? eventNamespace
-                        : leaseNamespace,
-                    nodeName,
-                    Clock.systemUTC())
-                .start();
-    // its own thread: a pass held up by a blocking sysfs write does not hold the poison watch
-    loop.watchPoison(badBlocks, Sizes.parseDuration(poisonWatch));
+    AgentAssembly agent = wiring.build().start();
     if (cdsTraining) {
       try {
         boolean ok = awaitFile(kubeletDir.resolve(TRAINING_ALLOCATED), TRAINING_TIMEOUT);
-        if (health != null) {
-          get(health.address(), "/healthz");
-          get(health.address(), "/readyz");
-          get(health.address(), "/metrics");
+        if (agent.health().isPresent()) {
+          InetSocketAddress address = agent.health().get().address();
+          get(address, "/healthz");
+          get(address, "/readyz");
+          get(address, "/metrics");
         }
         return ok ? ExitCodes.OK : ExitCodes.ERROR;
       } finally {
-        if (lease != null) {
-          lease.close();
-        }
-        loop.close();
-        plugins.close();
-        if (health != null) {
-          health.close();
-        }
+        agent.close();
       }
     }
     RUNNING.set(true);
@@ -323,18 +276,9 @@ final class RunCommand implements Callable<Integer> {
         .addShutdownHook(
             new Thread(
                 () -> {
-                  if (lease != null) {
-                    lease.close();
-                  }
-                  loop.close();
+                  agent.close();
                   if (k instanceof DeadlineKernel d) {
                     d.close();
-                  }
-                  if (plugins != null) {
-                    plugins.close();
-                  }
-                  if (health != null) {
-                    health.close();
                   }
                   if (client != null) {
                     client.close();
