@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 class SimulatedKernelConcurrencyTest {
   private static final int DEVICES = 4;
-  private static final int CYCLES = 150;
+  private static final int CYCLES = 80;
   private static final int READERS = 2;
   private static final long BASE_TOTAL_KB = 2L * 1024 * 1024;
   private static final long BLOCK = 128L << 20;
