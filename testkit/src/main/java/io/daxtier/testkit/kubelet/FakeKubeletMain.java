@@ -65,8 +65,16 @@ public final class FakeKubeletMain {
       }
       if (!reported && allocated.isDone()) {
         reported = true;
-        if (allocated.isCompletedExceptionally() || !allocated.join()) {
-          System.err.println("no device allocated within " + TIMEOUT.toSeconds() + "s");
+        String failure =
+            allocated
+                .handle(
+                    (ok, e) ->
+                        e != null
+                            ? "allocation failed: " + e
+                            : ok ? null : "no device listed within " + TIMEOUT.toSeconds() + "s")
+                .join();
+        if (failure != null) {
+          System.err.println(failure);
           System.exit(1);
         }
         out.println("allocated " + System.currentTimeMillis());
