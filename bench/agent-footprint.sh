@@ -8,7 +8,7 @@
 # mode (`run --pool-file`), reported beside it.
 # Targets (design-brief §6, issue 15): register_s <= 2, cluster_rss_mib <= 64.
 #
-# Build first:  mvn -o -q package -pl crds,proto,device-plugin,operator,helm,sandbox -DskipTests
+# Build first:  mvn -o -q package -pl crds,proto,kernel-api,simulator,testkit,device-plugin,operator,helm,sandbox -DskipTests
 # Run:          bench/agent-footprint.sh [settle_seconds=30]
 # JVM flags: the image's own, read from device-plugin/jvm.options (the image runs `java @jvm.options`);
 # AGENT_JAVA_OPTS is appended (later flags win), like the chart's agent.javaOpts. A class-data
@@ -29,16 +29,13 @@ JAR=${AGENT_JAR:-$MOD/target/daxtier-agent.jar}
 API_CP="$ROOT/sandbox/target/test-classes:$ROOT/sandbox/target/daxtier-sandbox.jar"
 SETTLE=${1:-30}
 MODES=${AGENT_MODES:-cluster standalone}
-BUILD="mvn -o -q package -pl crds,proto,device-plugin,operator,helm,sandbox -DskipTests"
+BUILD="mvn -o -q package -pl crds,proto,kernel-api,simulator,testkit,device-plugin,operator,helm,sandbox -DskipTests"
 [ -s "$JAR" ] || { echo "no $JAR: run '$BUILD' first" >&2; exit 2; }
 [ -f "$ROOT/sandbox/target/test-classes/io/daxtier/sandbox/bench/AgentApiMain.class" ] \
   && [ -s "$ROOT/sandbox/target/daxtier-sandbox.jar" ] \
   || { echo "no sandbox jar or test classes: run '$BUILD' first" >&2; exit 2; }
-CP_FILE="$MOD/target/bench-classpath.txt"
-if [ ! -s "$CP_FILE" ] || [ -n "$(find "$ROOT" -name pom.xml -not -path "*/target/*" -newer "$CP_FILE")" ]; then
-  mvn -B -q -o -Dstyle.color=never -f "$MOD/pom.xml" dependency:build-classpath \
-    -Dmdep.includeScope=test -Dmdep.outputFile="$CP_FILE" >/dev/null
-fi
+# The stand-in kubelet: the test kit's FakeKubeletMain, from the sandbox jar (which bundles the kit).
+KUBELET_CP="$ROOT/sandbox/target/daxtier-sandbox.jar"
 JAVA=${AGENT_JAVA:-java}
 
 WORK=$(mktemp -d /tmp/dtfoot.XXXXXX)
@@ -77,7 +74,8 @@ else
     api_arg=()
     [ "$TRAIN" = cluster ] && api_arg=("$API_CP")
     PATH="$(dirname "$(command -v "$JAVA")"):$PATH" CDS_JAVA_OPTS="${AGENT_JAVA_OPTS:-}" CDS_AOT="${CDS_AOT:-}" \
-      "$MOD/cds-archive.sh" "$JVM_OPTIONS" "$JAR" "$JSA" "$ROOT/examples/simulated-nodes" "${api_arg[@]}"
+      "$MOD/cds-archive.sh" "$JVM_OPTIONS" "$JAR" "$JSA" "$ROOT/examples/simulated-nodes" "$KUBELET_CP" \
+      ${api_arg[@]+"${api_arg[@]}"}
     echo "$STAMP" > "$JSA.flags"
   fi
   SHARE=(-XX:SharedArchiveFile="$JSA" -Xshare:auto)
@@ -89,8 +87,7 @@ start_kubelet() {
   mkdir -p "$1"
   : > "$2"
   java -XX:+UseSerialGC -Xmx128m -XX:TieredStopAtLevel=1 -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-    -cp "$MOD/target/test-classes:$MOD/target/classes:$(cat "$CP_FILE")" \
-    io.daxtier.agent.plugin.bench.FakeKubeletMain "$1" > "$2" 2>&1 &
+    -cp "$KUBELET_CP" io.daxtier.testkit.kubelet.FakeKubeletMain "$1" > "$2" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 300); do grep -q '^ready' "$2" && return 0; sleep 0.1; done
   cat "$2" >&2

@@ -27,7 +27,7 @@ fi
 cp=""
 IFS=: read -r -a entries < "$cpfile" || true # no newline at the end: read says 1
 for e in "${entries[@]}"; do
-  if [[ "$e" =~ /io/daxtier/(daxtier-[a-z]+)/[^/]+/[^/]+\.jar$ ]]; then
+  if [[ "$e" =~ /io/daxtier/(daxtier-[a-z-]+)/[^/]+/[^/]+\.jar$ ]]; then
     artifact="${BASH_REMATCH[1]}"
     case "$artifact" in
       daxtier-agent) dir="$root/device-plugin" ;;

@@ -2,10 +2,13 @@
 # Makes the node agent's class-data sharing archive: one static archive holding exactly the classes
 # the agent loads (JDK, libraries and its own), no more.
 #
-#   cds-archive.sh JVM_OPTIONS_FILE AGENT_JAR ARCHIVE SIMULATED_NODES_DIR [API_CLASSPATH]
+#   cds-archive.sh JVM_OPTIONS_FILE AGENT_JAR ARCHIVE SIMULATED_NODES_DIR KUBELET_CLASSPATH [API_CLASSPATH]
 #
 # 1. Training: `run --cds-training` on a simulated node with a stand-in kubelet (start-up, a pass,
 #    device-plugin registration, ListAndWatch, Allocate, /metrics), recording every class it loads.
+#    The kubelet is the test kit's io.daxtier.testkit.kubelet.FakeKubeletMain --allocate-once, in its
+#    own JVM, from KUBELET_CLASSPATH (sandbox/target/daxtier-sandbox.jar bundles it): it serves
+#    kubelet.sock, lists and allocates a device, then drops the file the training run waits for.
 #    With API_CLASSPATH (a class path holding the sandbox's io.daxtier.sandbox.bench.AgentApiMain:
 #    sandbox/target/daxtier-sandbox.jar plus sandbox/target/test-classes), the training runs the
 #    cluster path, as the DaemonSet does: an embedded API server in its own JVM holds the node's
@@ -20,12 +23,25 @@
 # Used by device-plugin/Dockerfile and bench/agent-footprint.sh. Extra JVM flags: $CDS_JAVA_OPTS.
 # CDS_AOT=1 (JDK 24+): a JDK AOT cache instead (measured, not adopted: docs/benchmarks.md).
 set -eu
-[ $# -eq 4 ] || [ $# -eq 5 ] \
-  || { echo "usage: $0 JVM_OPTIONS_FILE AGENT_JAR ARCHIVE SIMULATED_NODES_DIR [API_CLASSPATH]" >&2; exit 2; }
-options=$1 jar=$2 archive=$3 nodes=$4 api_cp=${5:-}
+[ $# -eq 5 ] || [ $# -eq 6 ] \
+  || { echo "usage: $0 JVM_OPTIONS_FILE AGENT_JAR ARCHIVE SIMULATED_NODES_DIR KUBELET_CLASSPATH [API_CLASSPATH]" >&2; exit 2; }
+options=$1 jar=$2 archive=$3 nodes=$4 kubelet_cp=$5 api_cp=${6:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/daxtier-cds.XXXXXX")
-api=
-trap 'if [ -n "$api" ]; then kill "$api" 2>/dev/null || true; wait "$api" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
+api= kubelet=
+stop() { if [ -n "$1" ]; then kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; fi; }
+trap 'stop "$kubelet"; stop "$api"; rm -rf "$work"' EXIT
+# The stand-in kubelet, serving $work/kubelet before the agent starts.
+mkdir -p "$work/kubelet"
+java -XX:+UseSerialGC -Xmx128m -XX:TieredStopAtLevel=1 -Djava.util.logging.config.file=/dev/null \
+  -cp "$kubelet_cp" io.daxtier.testkit.kubelet.FakeKubeletMain "$work/kubelet" --allocate-once \
+  > "$work/kubelet.log" 2>&1 &
+kubelet=$!
+i=0
+until grep -q '^ready' "$work/kubelet.log"; do
+  i=$((i + 1))
+  [ "$i" -lt 300 ] && kill -0 "$kubelet" 2>/dev/null || { tail -n 30 "$work/kubelet.log" >&2; exit 1; }
+  sleep 0.1
+done
 if [ -n "$api_cp" ]; then
   java -XX:+UseSerialGC -Xmx256m -XX:TieredStopAtLevel=1 -Djava.util.logging.config.file=/dev/null \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$api_cp" io.daxtier.sandbox.bench.AgentApiMain \

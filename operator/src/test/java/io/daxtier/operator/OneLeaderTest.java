@@ -13,6 +13,7 @@ import io.daxtier.api.v1alpha1.ResourceSpec;
 import io.daxtier.operator.cluster.Leadership;
 import io.daxtier.operator.cluster.NodePatcher;
 import io.daxtier.operator.render.DrainRecords;
+import io.daxtier.testkit.mock.PodsByNodeDispatcher;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;

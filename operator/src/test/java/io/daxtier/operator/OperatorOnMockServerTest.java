@@ -11,6 +11,7 @@ import io.daxtier.api.v1alpha1.ReleaseAction;
 import io.daxtier.api.v1alpha1.ResourceSpec;
 import io.daxtier.operator.cluster.NodePatcher;
 import io.daxtier.operator.render.DrainRecords;
+import io.daxtier.testkit.mock.PodsByNodeDispatcher;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Node;

@@ -1,7 +1,7 @@
 package io.daxtier.sandbox;
 
-import io.daxtier.agent.plugin.testing.PluginConnection;
 import io.daxtier.api.rules.GoDurations;
+import io.daxtier.testkit.kubelet.PluginConnection;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;

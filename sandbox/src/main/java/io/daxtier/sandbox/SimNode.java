@@ -1,15 +1,13 @@
 package io.daxtier.sandbox;
 
-import io.daxtier.agent.cluster.NodeLease;
-import io.daxtier.agent.health.AgentMetrics;
 import io.daxtier.agent.kernel.sim.SimulatedKernel;
 import io.daxtier.agent.ndctl.SimulatedNdctl;
 import io.daxtier.agent.plugin.DevicePluginManager;
-import io.daxtier.agent.plugin.testing.FakeKubelet;
-import io.daxtier.agent.plugin.testing.PluginConnection;
 import io.daxtier.agent.reconcile.NodeReconciler;
+import io.daxtier.agent.run.AgentAssembly;
 import io.daxtier.agent.run.AgentLoop;
-import io.daxtier.agent.run.CapacityAdvertiser;
+import io.daxtier.testkit.kubelet.FakeKubelet;
+import io.daxtier.testkit.kubelet.PluginConnection;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -31,9 +29,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One simulated node: its Node object, a {@link SimulatedKernel}, the agent (wired as the agent's
- * {@code run} command wires it in a cluster), its device plugins and a stand-in kubelet that copies
- * the advertised capacity into the Node's status, as a real kubelet does.
+ * One simulated node: its Node object, a {@link SimulatedKernel}, the agent (built by {@link
+ * AgentAssembly}, as the agent's {@code run} command builds it in a cluster), its device plugins
+ * and a stand-in kubelet that copies the advertised capacity into the Node's status, as a real
+ * kubelet does.
  */
 public final class SimNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SimNode.class);
@@ -48,9 +47,7 @@ public final class SimNode implements AutoCloseable {
   private final DevicePluginManager plugins;
   private final ScheduledExecutorService capacitySync;
   private volatile Map<String, String> lastCapacity = Map.of();
-  private AgentLoop loop;
-  private NodeLease lease;
-  private ScheduledExecutorService agentThread;
+  private AgentAssembly agent;
 
   private SimNode(
       String name,
@@ -128,45 +125,46 @@ public final class SimNode implements AutoCloseable {
     return plugins;
   }
 
-  /** Starts an agent loop (a fresh process as far as the node can tell) on this node's kernel. */
+  /** Starts an agent (a fresh process as far as the node can tell) on this node's kernel. */
   public synchronized void startAgent() {
-    if (loop != null) {
+    if (agent != null) {
       throw new IllegalStateException(name + ": agent already running");
     }
     NodeReconciler reconciler =
         new NodeReconciler(kernel, new SimulatedNdctl(kernel), Clock.systemUTC());
-    loop =
-        AgentLoop.inCluster(
-            reconciler,
-            client,
-            name,
-            eventNamespace,
-            null, // no desired-state cache: a simulated node's record lives in memory
-            new CapacityAdvertiser(plugins::update),
-            new AgentMetrics(),
-            Clock.systemUTC());
-    agentThread = Executors.newSingleThreadScheduledExecutor(daemon("sandbox-agent-" + name));
-    loop.start(agentThread, interval);
-    lease = new NodeLease(client, eventNamespace, name, Clock.systemUTC()).start();
+    try {
+      agent =
+          AgentAssembly.builder(kernel, reconciler)
+              // no desired-state cache: a simulated node's record lives in memory
+              .inCluster(client, name, eventNamespace, null)
+              .lease(eventNamespace)
+              // the node's plugins outlive its agent: a killed agent's plugins keep serving
+              .devicePlugins(plugins, false)
+              .interval(interval)
+              .threads(daemon("sandbox-agent-" + name))
+              .build()
+              .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // no health endpoints here: nothing binds
+    }
   }
 
-  /** Stops the agent loop as a killed agent process would stop (plugins keep serving). */
+  /** Stops the agent as a killed agent process would stop (plugins keep serving). */
   public synchronized void stopAgent() {
-    if (loop != null) {
-      lease.close();
-      loop.close();
+    if (agent != null) {
+      agent.close();
       try {
-        agentThread.awaitTermination(5, TimeUnit.SECONDS);
+        agent.awaitStopped(Duration.ofSeconds(5));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      loop = null;
+      agent = null;
     }
   }
 
   /** The agent's latest pass, for tests. */
   public synchronized AgentLoop agent() {
-    return loop;
+    return agent == null ? null : agent.loop();
   }
 
   /** Healthy devices per resource, as the kubelet sees them now. */

@@ -3,6 +3,7 @@ package io.daxtier.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.daxtier.agent.inventory.InventoryReader;
+import io.daxtier.agent.kernel.sim.SimNodeLoader;
 import io.daxtier.agent.model.DaxDevice;
 import io.daxtier.agent.model.Inventory;
 import io.daxtier.agent.policy.Decision;
@@ -10,7 +11,6 @@ import io.daxtier.agent.policy.DeviceDecision;
 import io.daxtier.agent.policy.History;
 import io.daxtier.agent.policy.PoolPolicy;
 import io.daxtier.agent.policy.Reason;
-import io.daxtier.agent.testing.Nodes;
 import io.daxtier.api.ownership.Ownership;
 import io.daxtier.api.rules.DeviceSelection;
 import io.daxtier.api.rules.PoolDefaults;
@@ -296,8 +296,13 @@ class RuleAgreementTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("corpus")
-  void agentAndOperatorAgree(Row row) {
-    Inventory inv = new InventoryReader(Nodes.yaml(MIXED_NODE)).read();
+  void agentAndOperatorAgree(Row row) throws java.io.IOException {
+    Inventory inv =
+        new InventoryReader(
+                SimNodeLoader.load(
+                    new java.io.ByteArrayInputStream(
+                        MIXED_NODE.getBytes(java.nio.charset.StandardCharsets.UTF_8))))
+            .read();
     List<NodePool> nodePools = render(row);
 
     // The agent: its policy over the kernel's inventory and its node record.

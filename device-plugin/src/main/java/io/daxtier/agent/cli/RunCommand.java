@@ -1,22 +1,16 @@
 package io.daxtier.agent.cli;
 
-import io.daxtier.agent.cluster.NodeLease;
-import io.daxtier.agent.health.AgentMetrics;
-import io.daxtier.agent.health.HealthServer;
 import io.daxtier.agent.kernel.DeadlineKernel;
 import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.model.Sizes;
 import io.daxtier.agent.plugin.DevicePluginManager;
 import io.daxtier.agent.plugin.PluginFailure;
-import io.daxtier.agent.plugin.TrainingKubelet;
-import io.daxtier.agent.poison.BadBlocksWatch;
 import io.daxtier.agent.reconcile.NodeReconciler;
 import io.daxtier.agent.record.DesiredStateCache;
+import io.daxtier.agent.run.AgentAssembly;
 import io.daxtier.agent.run.AgentLoop;
-import io.daxtier.agent.run.CapacityAdvertiser;
 import io.daxtier.agent.run.JsonFileStatusSink;
 import io.daxtier.agent.run.PoolFileSource;
-import io.daxtier.agent.state.NodeState;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -29,15 +23,10 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,6 +44,14 @@ import picocli.CommandLine.Spec;
 final class RunCommand implements Callable<Integer> {
   private static final AtomicBoolean RUNNING = new AtomicBoolean();
   private static final Duration TRAINING_TIMEOUT = Duration.ofSeconds(60);
+
+  /**
+   * The file the training's stand-in kubelet (the test kit's {@code FakeKubeletMain
+   * --allocate-once}, started by cds-archive.sh) creates in the kubelet directory once it has
+   * listed and allocated a device.
+   */
+  static final String TRAINING_ALLOCATED = "cds-training.allocated";
+
   private static final Duration ONCE_API_TIMEOUT = Duration.ofSeconds(30);
 
   @ParentCommand Main main;
@@ -143,9 +140,10 @@ final class RunCommand implements Callable<Integer> {
       names = "--cds-training",
       hidden = true,
       description =
-          "Image build only, on a simulated node: serve a stand-in kubelet in --kubelet-dir, run"
-              + " until it has listed and allocated a device and the health endpoints answered,"
-              + " then exit (a class-data archive made from this run holds what a node loads).")
+          "Image build only, on a simulated node with a stand-in kubelet serving --kubelet-dir"
+              + " (cds-archive.sh starts one): run until it has listed and allocated a device and"
+              + " the health endpoints answered, then exit (a class-data archive made from this"
+              + " run holds what a node loads).")
   boolean cdsTraining;
 
   /**
@@ -213,32 +211,27 @@ final class RunCommand implements Callable<Integer> {
       return ExitCodes.USAGE;
     }
     KubernetesClient client = poolFile == null ? clusterClient() : null;
-    AgentMetrics metrics = new AgentMetrics();
-    DevicePluginManager plugins =
-        once || !devicePlugin
-            ? null
-            : new DevicePluginManager(kubeletDir, RunCommand::pluginFailed);
-    Consumer<NodeState> advertiser =
-        plugins == null ? state -> {} : new CapacityAdvertiser(plugins::update);
-    AgentLoop loop =
-        poolFile != null
-            ? new AgentLoop(
-                reconciler,
-                new PoolFileSource(poolFile),
-                statusFile != null ? new JsonFileStatusSink(statusFile) : status -> {},
-                advertiser,
-                metrics,
-                Clock.systemUTC())
-            : AgentLoop.inCluster(
-                reconciler,
-                client,
-                nodeName,
-                eventNamespace,
-                main.record().dir().map(DesiredStateCache::new).orElse(null),
-                advertiser,
-                metrics,
-                Clock.systemUTC());
+    AgentAssembly.Builder wiring = AgentAssembly.builder(k, reconciler);
+    if (!once && devicePlugin) {
+      wiring.devicePlugins(new DevicePluginManager(kubeletDir, RunCommand::pluginFailed), true);
+    }
+    if (poolFile != null) {
+      wiring.standalone(
+          new PoolFileSource(poolFile),
+          statusFile != null ? new JsonFileStatusSink(statusFile) : status -> {});
+    } else {
+      wiring
+          .inCluster(
+              client,
+              nodeName,
+              eventNamespace,
+              main.record().dir().map(DesiredStateCache::new).orElse(null))
+          .lease(
+              leaseNamespace == null || leaseNamespace.isBlank() ? eventNamespace : leaseNamespace);
+    }
     if (once) {
+      AgentAssembly agent = wiring.build();
+      AgentLoop loop = agent.loop();
       if (!loop.awaitSource(ONCE_API_TIMEOUT)) {
         err.println("warning: API server not answering; using the cached desired state, if any");
       }
@@ -246,7 +239,7 @@ final class RunCommand implements Callable<Integer> {
       if (r.isPresent()) {
         r = Optional.of(Rechecks.follow(r.get(), Sizes.parseDuration(wait), loop::runOnce, err));
       }
-      loop.close();
+      agent.close();
       if (client != null) {
         client.close();
       }
@@ -259,57 +252,23 @@ final class RunCommand implements Callable<Integer> {
               ? ExitCodes.FAILED
               : r.get().converged() ? ExitCodes.OK : ExitCodes.IN_PROGRESS;
     }
-    Duration every = Sizes.parseDuration(interval);
-    HealthServer health =
-        metricsPort < 0
-            ? null
-            : new HealthServer(
-                healthBind,
-                metrics::scrape,
-                () -> loop.live(every, Instant.now()),
-                loop::ready,
-                HealthServer.DEFAULT_DEADLINE);
-    if (health != null) {
-      health.degradedWhen(loop::degraded);
+    wiring.interval(Sizes.parseDuration(interval)).poisonWatch(Sizes.parseDuration(poisonWatch));
+    if (metricsPort >= 0) {
+      wiring.health(healthBind);
     }
-    TrainingKubelet standIn = cdsTraining ? TrainingKubelet.start(kubeletDir) : null;
-    ScheduledExecutorService exec =
-        Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "daxtier-agent"));
-    BadBlocksWatch badBlocks = new BadBlocksWatch(k, loop::requestPass).prime();
-    loop.start(exec, every);
-    // liveness on its own thread, whatever the passes do: status is written only on change
-    NodeLease lease =
-        client == null
-            ? null
-            : new NodeLease(
-                    client,
-                    leaseNamespace == null || leaseNamespace.isBlank()
-                        ? eventNamespace
-                        : leaseNamespace,
-                    nodeName,
-                    Clock.systemUTC())
-                .start();
-    // its own thread: a pass held up by a blocking sysfs write does not hold the poison watch
-    loop.watchPoison(badBlocks, Sizes.parseDuration(poisonWatch));
-    if (standIn != null) {
+    AgentAssembly agent = wiring.build().start();
+    if (cdsTraining) {
       try {
-        boolean ok = standIn.awaitAllocated(TRAINING_TIMEOUT);
-        if (health != null) {
-          get(health.address(), "/healthz");
-          get(health.address(), "/readyz");
-          get(health.address(), "/metrics");
+        boolean ok = awaitFile(kubeletDir.resolve(TRAINING_ALLOCATED), TRAINING_TIMEOUT);
+        if (agent.health().isPresent()) {
+          InetSocketAddress address = agent.health().get().address();
+          get(address, "/healthz");
+          get(address, "/readyz");
+          get(address, "/metrics");
         }
         return ok ? ExitCodes.OK : ExitCodes.ERROR;
       } finally {
-        if (lease != null) {
-          lease.close();
-        }
-        loop.close();
-        plugins.close();
-        if (health != null) {
-          health.close();
-        }
-        standIn.close();
+        agent.close();
       }
     }
     RUNNING.set(true);
@@ -317,18 +276,9 @@ final class RunCommand implements Callable<Integer> {
         .addShutdownHook(
             new Thread(
                 () -> {
-                  if (lease != null) {
-                    lease.close();
-                  }
-                  loop.close();
+                  agent.close();
                   if (k instanceof DeadlineKernel d) {
                     d.close();
-                  }
-                  if (plugins != null) {
-                    plugins.close();
-                  }
-                  if (health != null) {
-                    health.close();
                   }
                   if (client != null) {
                     client.close();
@@ -358,6 +308,18 @@ final class RunCommand implements Callable<Integer> {
     }
     InetSocketAddress a = new InetSocketAddress(healthAddress.strip(), port);
     return a.isUnresolved() ? null : a;
+  }
+
+  /** Whether {@code file} appears within {@code timeout}. */
+  private static boolean awaitFile(Path file, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!java.nio.file.Files.exists(file)) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(20);
+    }
+    return true;
   }
 
   /** A plain HTTP/1.0 GET (training: the server side is what gets exercised). */

@@ -11,6 +11,8 @@ import io.daxtier.agent.ndctl.SimulatedNdctl;
 import io.daxtier.agent.ndctl.UnavailableNdctl;
 import io.daxtier.agent.testing.Nodes;
 import io.daxtier.agent.testing.SysfsFixture;
+import io.daxtier.testkit.kubelet.FakeKubelet;
+import io.daxtier.testkit.kubelet.FakeKubeletMain;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -319,6 +321,7 @@ class CliTest {
 
   @Test
   void cdsTrainingWalksTheNodePathWithAStandInKubeletThenExits() throws Exception {
+    FakeKubelet kubelet = trainingKubelet();
     int rc =
         run(
             new Main(),
@@ -332,6 +335,7 @@ class CliTest {
             "--metrics-port",
             "0",
             "--cds-training");
+    kubelet.close();
     assertThat(rc).as(err.toString()).isZero();
     assertThat(RunCommand.keepsRunning()).isFalse();
   }
@@ -351,6 +355,7 @@ class CliTest {
     assertThat(v6.healthBind().getAddress().isLoopbackAddress()).isTrue();
 
     // the agent serves there: the training run's own GETs go to the bound address
+    FakeKubelet kubelet = trainingKubelet();
     int rc =
         run(
             new Main(),
@@ -366,7 +371,16 @@ class CliTest {
             "--health-address",
             "127.0.0.1",
             "--cds-training");
+    kubelet.close();
     assertThat(rc).as(err.toString()).isZero();
+  }
+
+  /** The training's stand-in kubelet, as cds-archive.sh starts it (in its own process there). */
+  private FakeKubelet trainingKubelet() {
+    assertThat(RunCommand.TRAINING_ALLOCATED).isEqualTo(FakeKubeletMain.ALLOCATED);
+    FakeKubelet kubelet = new FakeKubelet(tmp.resolve("kubelet")).start();
+    FakeKubeletMain.allocateOnce(kubelet);
+    return kubelet;
   }
 
   @Test

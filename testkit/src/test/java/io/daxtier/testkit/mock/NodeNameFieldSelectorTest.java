@@ -1,25 +1,26 @@
-package io.daxtier.sandbox;
+package io.daxtier.testkit.mock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The embedded API lists pods by {@code spec.nodeName} as a real API server does. */
+/** The mock API server lists pods by {@code spec.nodeName} as a real API server does. */
 class NodeNameFieldSelectorTest {
-  private EmbeddedApiServer api;
+  private KubernetesMockServer server;
   private KubernetesClient client;
 
   @BeforeEach
   void start() {
-    api = EmbeddedApiServer.start(0);
-    client = api.client();
+    server = PodsByNodeDispatcher.startServer();
+    client = server.createClient();
     client.resource(pod("a", "p1", "n1")).create();
     client.resource(pod("b", "p2", "n1")).create();
     client.resource(pod("a", "p3", "n2")).create();
@@ -28,7 +29,8 @@ class NodeNameFieldSelectorTest {
 
   @AfterEach
   void stop() {
-    api.close();
+    client.close();
+    server.destroy();
   }
 
   @Test

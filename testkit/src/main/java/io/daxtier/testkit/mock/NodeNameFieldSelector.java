@@ -1,4 +1,4 @@
-package io.daxtier.sandbox;
+package io.daxtier.testkit.mock;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,9 +24,12 @@ import java.util.regex.Pattern;
  * nothing and the list would come back empty. Here the requirement is taken out of the query, the
  * rest is answered as before, and the items are filtered on {@code spec.nodeName}. Lists only: a
  * watch with that selector still passes through unchanged (the operator never opens one).
+ *
+ * <p>Used by the sandbox's embedded API ({@code IndexedCrudDispatcher}) and by {@link
+ * PodsByNodeDispatcher} (the operator's and the agent's tests).
  */
-final class NodeNameFieldSelector {
-  static final String FIELD = "spec.nodeName";
+public final class NodeNameFieldSelector {
+  public static final String FIELD = "spec.nodeName";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern POD_LIST =
       Pattern.compile(
@@ -35,7 +38,7 @@ final class NodeNameFieldSelector {
   private NodeNameFieldSelector() {}
 
   /** Answers {@code path} through {@code get}, applying a {@code spec.nodeName} selector itself. */
-  static MockResponse get(String path, Function<String, MockResponse> get) {
+  public static MockResponse get(String path, Function<String, MockResponse> get) {
     int q = path.indexOf('?');
     if (q < 0 || !POD_LIST.matcher(path.substring(0, q)).matches()) {
       return get.apply(path);

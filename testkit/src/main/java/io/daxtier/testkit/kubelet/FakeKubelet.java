@@ -1,6 +1,5 @@
-package io.daxtier.agent.plugin.testing;
+package io.daxtier.testkit.kubelet;
 
-import io.daxtier.agent.plugin.UdsTransport;
 import io.daxtier.deviceplugin.v1beta1.Empty;
 import io.daxtier.deviceplugin.v1beta1.RegisterRequest;
 import io.daxtier.deviceplugin.v1beta1.RegistrationGrpc;
@@ -31,6 +30,9 @@ import org.awaitility.Awaitility;
  * directory is cleaned, then {@code kubelet.sock} appears again).
  *
  * <p>Failure switch: {@link #failNextRegistrations(int)}. Counters: {@link #registrations()}.
+ *
+ * <p>Also a process of its own ({@link FakeKubeletMain}): the stand-in kubelet of the agent's
+ * class-data training run.
  */
 public final class FakeKubelet implements AutoCloseable {
   /** The kubelet's checkpoint file, the one file its cleanup keeps. */
@@ -130,6 +132,11 @@ public final class FakeKubelet implements AutoCloseable {
   /** The connection to the plugin registered for the resource, if any. */
   public Optional<PluginConnection> plugin(String resourceName) {
     return Optional.ofNullable(plugins.get(resourceName));
+  }
+
+  /** The connections to every registered plugin, one per resource. */
+  public List<PluginConnection> plugins() {
+    return List.copyOf(plugins.values());
   }
 
   /** Waits until the resource is registered and its first device list arrived. */

@@ -5,8 +5,8 @@ import java.util.Optional;
 
 /**
  * The agent's only window on the kernel: sysfs, procfs and devfs as absolute kernel paths ({@code
- * /sys/...}, {@code /proc/...}, {@code /dev/...}). Implementations: {@link HostKernel} (a real tree
- * under an injected root) and {@link io.daxtier.agent.kernel.sim.SimulatedKernel}.
+ * /sys/...}, {@code /proc/...}, {@code /dev/...}). Implementations: the agent's {@code HostKernel}
+ * (a real tree under an injected root) and the simulator's {@code SimulatedKernel}.
  */
 public interface Kernel {
 

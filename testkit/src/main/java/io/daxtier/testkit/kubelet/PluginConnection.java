@@ -1,4 +1,4 @@
-package io.daxtier.agent.plugin.testing;
+package io.daxtier.testkit.kubelet;
 
 import io.daxtier.deviceplugin.v1beta1.AllocateRequest;
 import io.daxtier.deviceplugin.v1beta1.AllocateResponse;
