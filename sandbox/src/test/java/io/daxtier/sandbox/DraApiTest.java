@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.daxtier.agent.dra.DraNames;
 import io.daxtier.agent.dra.ResourceSlices;
 import io.daxtier.agent.dra.SlicePublisher;
+import io.daxtier.agent.kernel.sim.SimNodeLoader;
 import io.daxtier.agent.kernel.sim.SimulatedKernel;
 import io.daxtier.agent.ndctl.SimulatedNdctl;
 import io.daxtier.agent.reconcile.NodeReconciler;
-import io.daxtier.agent.testing.MutableClock;
-import io.daxtier.agent.testing.Nodes;
-import io.daxtier.agent.testing.Pools;
 import io.daxtier.api.v1alpha1.NodePool;
+import io.daxtier.api.v1alpha1.NodePoolState;
+import io.daxtier.api.v1alpha1.PmemPoolSpec;
+import io.daxtier.api.v1alpha1.PoolMode;
 import io.daxtier.api.v1alpha1.ResourceApi;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceClass;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceClassBuilder;
@@ -47,8 +48,8 @@ class DraApiTest {
   @BeforeAll
   static void start() {
     api = EmbeddedApiServer.start(0);
-    publish("node-a", Nodes.qemu());
-    publish("node-b", Nodes.cxl());
+    publish("node-a", example("qemu-nvdimm"));
+    publish("node-b", example("cxl-expander"));
   }
 
   @AfterAll
@@ -56,11 +57,25 @@ class DraApiTest {
     api.close();
   }
 
+  static SimulatedKernel example(String name) {
+    try {
+      return SimNodeLoader.load(Path.of("..", "examples", "simulated-nodes", name + ".yaml"));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   static void publish(String node, SimulatedKernel kernel) {
-    NodePool pool = Pools.with(Pools.systemRam("tier"), s -> s.resource.api = ResourceApi.DRA);
+    PmemPoolSpec spec = new PmemPoolSpec();
+    spec.mode = PoolMode.SystemRam;
+    spec.resource.unit = "128Mi";
+    spec.resource.api = ResourceApi.DRA;
+    NodePool pool = new NodePool("tier", "tier-uid", 1L, NodePoolState.Active, spec);
     var reconciler =
         new NodeReconciler(
-            kernel, new SimulatedNdctl(kernel), MutableClock.at("2026-12-01T00:00:00Z"));
+            kernel,
+            new SimulatedNdctl(kernel),
+            Clock.fixed(Instant.parse("2026-12-01T00:00:00Z"), ZoneOffset.UTC));
     new SlicePublisher(api.client(), node, ResourceSlices.TaintEffect.NoSchedule)
         .accept(reconciler.reconcile(List.of(pool), 1L).nodeState());
   }
@@ -237,7 +252,7 @@ class DraApiTest {
             .redirectErrorStream(true)
             .start();
     Thread.sleep(2000); // let the watch open
-    publish("node-c", Nodes.qemu());
+    publish("node-c", example("qemu-nvdimm"));
     assertThat(watch.waitFor(30, TimeUnit.SECONDS)).isTrue();
     String out = new String(watch.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(out).contains("node-c-memory-daxtier-io-0").contains("memory.daxtier.io");
