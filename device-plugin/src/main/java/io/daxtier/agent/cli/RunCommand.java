@@ -1,5 +1,8 @@
 package io.daxtier.agent.cli;
 
+import io.daxtier.agent.dra.DraDriver;
+import io.daxtier.agent.dra.DraPluginConfig;
+import io.daxtier.agent.dra.ResourceSlices;
 import io.daxtier.agent.kernel.DeadlineKernel;
 import io.daxtier.agent.kernel.Kernel;
 import io.daxtier.agent.model.Sizes;
@@ -22,7 +25,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -137,6 +142,36 @@ final class RunCommand implements Callable<Integer> {
   boolean devicePlugin = true;
 
   @Option(
+      // a default-on switch, declared by its "no-" form (see --no-device-plugin)
+      names = "--no-dra",
+      negatable = true,
+      description =
+          "Cluster mode: serve the DRA driver memory.daxtier.io (ResourceSlices for pools with"
+              + " spec.resource.api DRA, and the kubelet DRA plugin; default on; --no-dra for a"
+              + " kubelet without DRA).")
+  boolean dra = true;
+
+  @Option(
+      names = "--kubelet-root",
+      description =
+          "The kubelet's root directory: the DRA plugin registers in plugins_registry/ and serves"
+              + " plugins/memory.daxtier.io/ there (default: the parent of --kubelet-dir).")
+  Path kubeletRoot;
+
+  @Option(
+      names = "--cdi-dir",
+      description =
+          "Where the DRA plugin writes the CDI specs of prepared claims (default /var/run/cdi).")
+  Path cdiDir = DraPluginConfig.DEFAULT_CDI_DIR;
+
+  @Option(
+      names = "--dra-poison-taint",
+      description =
+          "The effect of the taint on a DRA device with poison: NoSchedule (default) or None"
+              + " (information only).")
+  ResourceSlices.TaintEffect draPoisonTaint = ResourceSlices.TaintEffect.NoSchedule;
+
+  @Option(
       names = "--cds-training",
       hidden = true,
       description =
@@ -212,8 +247,10 @@ final class RunCommand implements Callable<Integer> {
     }
     KubernetesClient client = poolFile == null ? clusterClient() : null;
     AgentAssembly.Builder wiring = AgentAssembly.builder(k, reconciler);
+    DevicePluginManager plugins = null;
     if (!once && devicePlugin) {
-      wiring.devicePlugins(new DevicePluginManager(kubeletDir, RunCommand::pluginFailed), true);
+      plugins = new DevicePluginManager(kubeletDir, RunCommand::pluginFailed);
+      wiring.devicePlugins(plugins, true);
     }
     if (poolFile != null) {
       wiring.standalone(
@@ -228,6 +265,20 @@ final class RunCommand implements Callable<Integer> {
               main.record().dir().map(DesiredStateCache::new).orElse(null))
           .lease(
               leaseNamespace == null || leaseNamespace.isBlank() ? eventNamespace : leaseNamespace);
+      if (!once && dra) {
+        DraDriver driver =
+            DraDriver.create(
+                client,
+                new DraPluginConfig(
+                    kubeletRoot != null ? kubeletRoot : kubeletRootOf(kubeletDir),
+                    draStateDir(main),
+                    cdiDir,
+                    nodeName),
+                draPoisonTaint,
+                plugins == null ? null : plugins.transport(),
+                Clock.systemUTC());
+        wiring.listener(driver).component(driver);
+      }
     }
     if (once) {
       AgentAssembly agent = wiring.build();
@@ -285,6 +336,21 @@ final class RunCommand implements Callable<Integer> {
                   }
                 }));
     return ExitCodes.OK;
+  }
+
+  /** The kubelet's root directory: the parent of its device-plugins directory. */
+  static Path kubeletRootOf(Path kubeletDir) {
+    Path abs = kubeletDir.toAbsolutePath().normalize();
+    return abs.getParent() != null ? abs.getParent() : abs;
+  }
+
+  /**
+   * Where the DRA plugin keeps its checkpoint of prepared claims: the node record's directory; a
+   * simulated node without {@code --state-dir} (its record is in memory) gets a temporary one.
+   */
+  private static Path draStateDir(Main main) throws IOException {
+    Optional<Path> dir = main.record().dir();
+    return dir.isPresent() ? dir.get() : Files.createTempDirectory("daxtier-dra-state");
   }
 
   /**

@@ -59,6 +59,7 @@ public final class SlicePublisher implements Consumer<NodeState>, AutoCloseable 
   private Map<String, ResourceSlice> known;
   private long generation;
   private String nodeUid;
+  private boolean draAbsentLogged;
 
   /** A publisher that writes inline, on the thread that calls {@link #accept}. */
   public SlicePublisher(
@@ -147,6 +148,12 @@ public final class SlicePublisher implements Consumer<NodeState>, AutoCloseable 
   /** Why the last sync failed; empty once a sync got through. */
   public Optional<String> unreachable() {
     return Optional.ofNullable(unreachable);
+  }
+
+  /** The devices of the last pass: what the publisher writes (or has written). */
+  public List<DraDevice> wanted() {
+    List<DraDevice> w = wanted;
+    return w == null ? List.of() : w;
   }
 
   /** The devices last published (or adopted); null before the first successful sync. */
@@ -279,11 +286,28 @@ public final class SlicePublisher implements Consumer<NodeState>, AutoCloseable 
         : s.getMetadata().getAnnotations().get(ResourceSlices.ANNOTATION_CONTENT);
   }
 
-  /** The node's slices of this driver on the server, by name. */
+  /**
+   * The node's slices of this driver on the server, by name. A cluster that does not serve
+   * resource.k8s.io/v1 (404) has none: a node without DRA pools then asks once, not every pass; one
+   * with DRA pools fails at its first write and retries (the operator reports the pools
+   * DRAUnavailable).
+   */
   private Map<String, ResourceSlice> list() {
     Map<String, ResourceSlice> out = new TreeMap<>();
-    for (ResourceSlice s :
-        slices().withLabels(ResourceSlices.selector(nodeName)).list().getItems()) {
+    List<ResourceSlice> items;
+    try {
+      items = slices().withLabels(ResourceSlices.selector(nodeName)).list().getItems();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+      if (!draAbsentLogged) {
+        draAbsentLogged = true;
+        LOG.info("the API server does not serve resource.k8s.io/v1 ResourceSlices (HTTP 404)");
+      }
+      return out;
+    }
+    for (ResourceSlice s : items) {
       if (s.getSpec() != null
           && nodeName.equals(s.getSpec().getNodeName())
           && DraNames.DRIVER.equals(s.getSpec().getDriver())

@@ -88,6 +88,13 @@ public final class DevicePluginManager implements AutoCloseable {
   }
 
   /**
+   * The transport (one Netty event loop) its sockets are served on, to share with the DRA plugin.
+   */
+  public UdsTransport transport() {
+    return transport;
+  }
+
+  /**
    * Makes the advertised resources exactly {@code resources}: starts servers for new ones,
    * publishes changed device lists, stops the others. Returns once every server is serving and
    * every change is sent; registration with the kubelet continues in the background. A resource
