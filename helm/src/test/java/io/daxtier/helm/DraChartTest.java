@@ -96,6 +96,25 @@ class DraChartTest {
   }
 
   @Test
+  void theAgentIsToldWhereTheKubeletAndTheCdiDirectoryAreOrToServeNoDra() {
+    assertThat(pod(DEFAULTS).getContainers().get(0).getArgs())
+        .contains(
+            "--kubelet-root=/var/lib/kubelet",
+            "--cdi-dir=/var/run/cdi",
+            "--dra-poison-taint=NoSchedule")
+        .doesNotContain("--no-dra");
+    assertThat(
+            pod(RenderedChart.render(Map.of("dra.kubeletRootDir", "/data/kubelet")))
+                .getContainers()
+                .get(0)
+                .getArgs())
+        .contains("--kubelet-root=/data/kubelet");
+    assertThat(pod(OFF).getContainers().get(0).getArgs())
+        .contains("--no-dra")
+        .noneMatch(a -> a.startsWith("--kubelet-root") || a.startsWith("--cdi-dir"));
+  }
+
+  @Test
   void theSlicePolicyIsBoundAndOnlyWithDraAndTheAdmissionPolicy() {
     var binding =
         DEFAULTS.one(ValidatingAdmissionPolicyBinding.class, "dt-agent-own-resourceslices");
