@@ -30,13 +30,17 @@ import java.util.stream.Stream;
  *   <li>sim-node-1: secure-server.yaml, labelled for the strict pool (goes Online);
  *   <li>sim-node-2: a 4 GiB QEMU NVDIMM guest, labelled for the basic pool;
  *   <li>sim-node-3: secure-server.yaml without DIMM security, labelled for the strict pool
- *       (Blocked: EncryptionRequired).
+ *       (Blocked: EncryptionRequired);
+ *   <li>sim-node-4: a CXL memory expander (cxl-expander.yaml), labelled for the cxl-tier pool,
+ *       which hands its memory out through DRA (ResourceSlices, DeviceClass) instead of the device
+ *       plugin.
  * </ul>
  */
 public final class Sandbox implements AutoCloseable {
   public static final String SECURE_NODE = "sim-node-1";
   public static final String BASIC_NODE = "sim-node-2";
   public static final String INSECURE_NODE = "sim-node-3";
+  public static final String CXL_NODE = "sim-node-4";
   public static final String EVENT_NAMESPACE = "default";
 
   private final EmbeddedApiServer api;
@@ -71,6 +75,11 @@ public final class Sandbox implements AutoCloseable {
           INSECURE_NODE,
           Map.of("daxtier.io/pmem-secure", "present"),
           resourceNode("insecure-server.yaml"),
+          agentInterval);
+      s.addNode(
+          CXL_NODE,
+          Map.of("daxtier.io/cxl-dra", "present"),
+          SimNodeLoader.load(examples.resolve("simulated-nodes/cxl-expander.yaml")),
           agentInterval);
       s.applyPools(examples);
       return s;

@@ -1,5 +1,8 @@
 package io.daxtier.sandbox;
 
+import io.daxtier.agent.dra.DraDriver;
+import io.daxtier.agent.dra.DraPluginConfig;
+import io.daxtier.agent.dra.ResourceSlices;
 import io.daxtier.agent.kernel.sim.SimulatedKernel;
 import io.daxtier.agent.ndctl.SimulatedNdctl;
 import io.daxtier.agent.plugin.DevicePluginManager;
@@ -48,6 +51,7 @@ public final class SimNode implements AutoCloseable {
   private final ScheduledExecutorService capacitySync;
   private volatile Map<String, String> lastCapacity = Map.of();
   private AgentAssembly agent;
+  private DraDriver dra;
 
   private SimNode(
       String name,
@@ -133,6 +137,17 @@ public final class SimNode implements AutoCloseable {
     NodeReconciler reconciler =
         new NodeReconciler(kernel, new SimulatedNdctl(kernel), Clock.systemUTC());
     try {
+      // the DRA driver as the agent runs it: slices on the embedded API, the kubelet plugin's
+      // sockets in a kubelet root of its own (the stand-in kubelet speaks no DRA, and restarts
+      // by clearing its device-plugin directory)
+      Path draRoot = Files.createTempDirectory(Path.of("/tmp"), "dt-dra-");
+      dra =
+          DraDriver.create(
+              client,
+              new DraPluginConfig(draRoot, draRoot.resolve("state"), draRoot.resolve("cdi"), name),
+              ResourceSlices.TaintEffect.NoSchedule,
+              plugins.transport(),
+              Clock.systemUTC());
       agent =
           AgentAssembly.builder(kernel, reconciler)
               // no desired-state cache: a simulated node's record lives in memory
@@ -140,6 +155,8 @@ public final class SimNode implements AutoCloseable {
               .lease(eventNamespace)
               // the node's plugins outlive its agent: a killed agent's plugins keep serving
               .devicePlugins(plugins, false)
+              .listener(dra)
+              .component(dra)
               .interval(interval)
               .threads(daemon("sandbox-agent-" + name))
               .build()
@@ -160,6 +177,11 @@ public final class SimNode implements AutoCloseable {
       }
       agent = null;
     }
+  }
+
+  /** The DRA driver of the running agent (null while none runs). */
+  public synchronized DraDriver dra() {
+    return agent == null ? null : dra;
   }
 
   /** The agent's latest pass, for tests. */

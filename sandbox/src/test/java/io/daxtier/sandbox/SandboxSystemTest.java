@@ -10,6 +10,10 @@ import io.daxtier.api.v1alpha1.DeviceStatus;
 import io.daxtier.api.v1alpha1.PmemPool;
 import io.daxtier.api.v1alpha1.PoolPhase;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceClass;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -27,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The whole system in this JVM (embedded API, operator, three simulated nodes with agent, device
+ * The whole system in this JVM (embedded API, operator, four simulated nodes with agent, device
  * plugins and stand-in kubelet), one sandbox for the class; the scenarios run in order, each
  * starting from where the previous one left the cluster.
  */
@@ -125,6 +129,59 @@ class SandboxSystemTest {
             });
     assertThat(sandbox.node(Sandbox.INSECURE_NODE).advertised().values())
         .allMatch(units -> units.equals("0"));
+  }
+
+  /**
+   * The cxl-tier pool hands its memory out through DRA: the operator renders its DeviceClass, the
+   * CXL node's agent publishes its kmem node as a ResourceSlice device, and its device plugin does
+   * not advertise the pool's extended resource (the DeviceClass's extendedResourceName serves pods
+   * that ask for it).
+   */
+  @Test
+  @Order(3)
+  void theDraPoolIsPublishedAsResourceSlicesWithItsDeviceClass() {
+    KubernetesClient client = sandbox.client();
+    eventually()
+        .untilAsserted(
+            () -> {
+              DeviceClass dc =
+                  client
+                      .dynamicResourceAllocation()
+                      .v1()
+                      .deviceClasses()
+                      .withName("cxl-tier.memory.daxtier.io")
+                      .get();
+              assertThat(dc).isNotNull();
+              assertThat(dc.getSpec().getExtendedResourceName()).isEqualTo("daxtier.io/cxl-tier");
+              List<ResourceSlice> slices =
+                  client
+                      .dynamicResourceAllocation()
+                      .v1()
+                      .resourcesSlices()
+                      .withField("spec.nodeName", Sandbox.CXL_NODE)
+                      .list()
+                      .getItems();
+              assertThat(slices).singleElement();
+              assertThat(slices.get(0).getSpec().getDriver()).isEqualTo("memory.daxtier.io");
+              assertThat(slices.get(0).getSpec().getDevices())
+                  .singleElement()
+                  .satisfies(
+                      d -> {
+                        assertThat(d.getName()).isEqualTo("ram-cxl-tier-n1");
+                        assertThat(d.getAttributes().get("memoryType").getString())
+                            .isEqualTo("cxl");
+                        assertThat(d.getCapacity().get("memory").getValue())
+                            .isEqualTo(new Quantity("8Gi"));
+                      });
+            });
+    // the other nodes have no DRA pool, so no slices
+    assertThat(
+            client.dynamicResourceAllocation().v1().resourcesSlices().list().getItems().stream()
+                .map(s -> s.getSpec().getNodeName()))
+        .containsOnly(Sandbox.CXL_NODE);
+    assertThat(sandbox.node(Sandbox.CXL_NODE).advertised())
+        .doesNotContainKey("daxtier.io/cxl-tier");
+    assertThat(sandbox.node(Sandbox.CXL_NODE).dra().plugin().config().draSocket()).exists();
   }
 
   /**
