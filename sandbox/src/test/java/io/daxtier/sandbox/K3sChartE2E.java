@@ -3,33 +3,22 @@ package io.daxtier.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.marcnuri.helm.Helm;
 import io.daxtier.api.v1alpha1.PmemPool;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.testcontainers.DockerClientFactory;
-import org.testcontainers.images.builder.ImageFromDockerfile;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.k3s.K3sContainer;
 import org.testcontainers.utility.DockerImageName;
-import org.testcontainers.utility.MountableFile;
 
 /**
  * The chart on a real Kubernetes: k3s in Docker, the images built from this checkout and imported
@@ -42,8 +31,7 @@ import org.testcontainers.utility.MountableFile;
     DockerPresent.class) // first: no Testcontainers (and no ERROR) on a machine without Docker
 @Testcontainers(disabledWithoutDocker = true)
 class K3sChartE2E {
-  private static final Path REPO = Path.of(System.getProperty("daxtier.repo", ".."));
-  private static final String TAG = "e2e";
+  private static final String TAG = K3sCluster.TAG;
   private static final String RESOURCE = "daxtier.io/pmem";
 
   @Container
@@ -54,37 +42,7 @@ class K3sChartE2E {
 
   @BeforeAll
   static void installChart() throws Exception {
-    importImage(buildImage("daxtier/agent:" + TAG, "device-plugin/Dockerfile"));
-    importImage(buildImage("daxtier/operator:" + TAG, "operator/Dockerfile"));
-    client =
-        new KubernetesClientBuilder()
-            .withConfig(Config.fromKubeconfig(K3S.getKubeConfigYaml()))
-            .build();
-
-    Path values = Files.createTempFile("daxtier-e2e-values", ".yaml");
-    Map<String, Object> node =
-        new KubernetesSerialization()
-            .unmarshal(
-                Files.readString(REPO.resolve("examples/simulated-nodes/qemu-nvdimm.yaml")),
-                Map.class);
-    Files.writeString(
-        values,
-        new KubernetesSerialization()
-            .asYaml(Map.of("agent", Map.of("simulate", Map.of("enabled", true, "node", node)))));
-    new Helm(REPO.resolve("helm/daxtier"))
-        .install()
-        .withName("dt")
-        .withNamespace("daxtier-system")
-        .createNamespace()
-        .withKubeConfigContents(K3S.getKubeConfigYaml())
-        .withValuesFile(values)
-        .set("image.tag", TAG)
-        .set("image.pullPolicy", "Never")
-        .set("operator.replicas", "1")
-        .set("admissionPolicy.enabled", "false")
-        .waitReady()
-        .withTimeout(300)
-        .call();
+    client = K3sCluster.install(K3S, "examples/simulated-nodes/qemu-nvdimm.yaml");
   }
 
   @AfterAll
@@ -176,24 +134,5 @@ class K3sChartE2E {
         .contains("DAXTIER_NUMA_NODES=1")
         .contains("MEMKIND_DAX_KMEM_NODES=1")
         .contains("DAXTIER_BYTES=" + (2L * 128 * 1024 * 1024));
-  }
-
-  private static String buildImage(String name, String dockerfile) {
-    return new ImageFromDockerfile(name, false)
-        .withFileFromPath(".", REPO)
-        .withDockerfilePath(dockerfile)
-        .get();
-  }
-
-  /** Copies an image from the Docker engine into k3s's containerd (imagePullPolicy Never). */
-  private static void importImage(String name) throws IOException, InterruptedException {
-    Path tar = Files.createTempFile("image", ".tar");
-    try (InputStream in = DockerClientFactory.instance().client().saveImageCmd(name).exec()) {
-      Files.copy(in, tar, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    }
-    K3S.copyFileToContainer(MountableFile.forHostPath(tar), "/tmp/image.tar");
-    var result = K3S.execInContainer("ctr", "-n", "k8s.io", "images", "import", "/tmp/image.tar");
-    assertThat(result.getExitCode()).as(result.getStderr()).isZero();
-    Files.delete(tar);
   }
 }
