@@ -131,7 +131,8 @@ class ChartTest {
             "resource.k8s.io/resourceslices:watch",
             "resource.k8s.io/resourceclaims:get",
             "resource.k8s.io/resourceclaims:list",
-            "resource.k8s.io/resourceclaims:watch");
+            "resource.k8s.io/resourceclaims:watch",
+            "/nodes:get");
 
     Set<String> operator = grants(DEFAULTS.one(ClusterRole.class, "dt-operator").getRules());
     assertThat(operator)
