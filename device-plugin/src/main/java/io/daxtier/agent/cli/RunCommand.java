@@ -155,7 +155,8 @@ final class RunCommand implements Callable<Integer> {
       names = "--kubelet-root",
       description =
           "The kubelet's root directory: the DRA plugin registers in plugins_registry/ and serves"
-              + " plugins/memory.daxtier.io/ there (default: the parent of --kubelet-dir).")
+              + " plugins/memory.daxtier.io/ there (default: the parent of --kubelet-dir when"
+              + " that is a device-plugins directory, else --kubelet-dir itself).")
   Path kubeletRoot;
 
   @Option(
@@ -338,10 +339,18 @@ final class RunCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  /** The kubelet's root directory: the parent of its device-plugins directory. */
+  /**
+   * The kubelet's root directory: the parent of its {@code device-plugins} directory, as the
+   * kubelet lays them out; any other {@code --kubelet-dir} (a test's or a stand-in kubelet's
+   * directory) is its own root, so two agents with their own directories never share a DRA socket.
+   */
   static Path kubeletRootOf(Path kubeletDir) {
     Path abs = kubeletDir.toAbsolutePath().normalize();
-    return abs.getParent() != null ? abs.getParent() : abs;
+    boolean kubeletLayout =
+        abs.getFileName() != null
+            && abs.getFileName().toString().equals("device-plugins")
+            && abs.getParent() != null;
+    return kubeletLayout ? abs.getParent() : abs;
   }
 
   /**

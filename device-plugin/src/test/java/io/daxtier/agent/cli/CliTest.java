@@ -397,4 +397,14 @@ class CliTest {
     assertThat(rc).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("--cds-training needs --simulate");
   }
+
+  @Test
+  void theDraKubeletRootIsTheKubeletsRootOnlyWhereTheKubeletLaysItOut() {
+    assertThat(RunCommand.kubeletRootOf(Path.of("/var/lib/kubelet/device-plugins")))
+        .isEqualTo(Path.of("/var/lib/kubelet"));
+    assertThat(RunCommand.kubeletRootOf(Path.of("/data/k/device-plugins/")))
+        .isEqualTo(Path.of("/data/k"));
+    // a stand-in kubelet's own directory: never its parent (/tmp), so agents do not share sockets
+    assertThat(RunCommand.kubeletRootOf(Path.of("/tmp/dt-123"))).isEqualTo(Path.of("/tmp/dt-123"));
+  }
 }
