@@ -118,6 +118,33 @@ class ClusterModeTest {
   }
 
   @Test
+  void aFailedDeviceRaisesOneWarningEventNamingItsReason() throws Exception {
+    kernel.refuseKmem("dax0.0"); // kmem's probe refuses the device: a FAILED reason, not BLOCKED
+    client.resource(node(Pools.systemRam("tier"))).create();
+    await().atMost(Duration.ofSeconds(10)).until(() -> source.current().isPresent());
+
+    loop.runOnce();
+    loop.runOnce(); // the same failure again: no second Event
+    assertThat(writer.drain(Duration.ofSeconds(10))).isTrue();
+    assertThat(writer.drain(Duration.ofSeconds(10))).isTrue(); // and the Event queued behind it
+
+    PmemNode stored = client.resources(PmemNode.class).withName("node-a").get();
+    assertThat(stored.getStatus().devices)
+        .filteredOn(d -> "dax0.0".equals(d.name))
+        .singleElement()
+        .satisfies(d -> assertThat(d.reason).isEqualTo("KmemRefused"));
+    assertThat(client.v1().events().inNamespace("default").list().getItems())
+        .filteredOn(e -> "KmemRefused".equals(e.getReason()))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getType()).isEqualTo("Warning");
+              assertThat(e.getMessage()).contains("dax0.0").contains("pool tier");
+              assertThat(e.getInvolvedObject().getName()).isEqualTo("node-a");
+            });
+  }
+
+  @Test
   void withoutItsPmemNodeTheAgentWaits() {
     assertThat(loop.runOnce()).isEmpty();
     assertThat(kernel.writes()).isEmpty();
