@@ -112,7 +112,14 @@ public final class DraKubeletPlugin implements Consumer<List<DraDevice>>, AutoCl
                 new DraPluginV1beta1(preparer, calls),
                 new DraHealthV1alpha1(health),
                 new DraHealthV1(health)));
-    registrationServer = transport.serve(reg, registration);
+    try {
+      registrationServer = transport.serve(reg, registration);
+    } catch (IOException | RuntimeException e) {
+      // all or nothing: a later start() serves both again
+      stop(draServer);
+      draServer = null;
+      throw e;
+    }
     wanted = true;
     LOG.info("DRA driver {} serving {} (registration {})", DraNames.DRIVER, dra, reg);
   }

@@ -200,4 +200,33 @@ class DraDriverTest {
       assertThat(broken.problem()).isPresent();
     }
   }
+
+  @Test
+  void aPluginThatCouldNotRegisterServesOnceItCanAndPublishesAgain() throws Exception {
+    Path root = tmp.resolve("late-kubelet");
+    Files.createDirectories(root);
+    Path registry = Files.writeString(root.resolve("plugins_registry"), ""); // a file: no socket
+    DraPluginConfig config =
+        new DraPluginConfig(root, tmp.resolve("state3"), tmp.resolve("cdi3"), "node-a");
+    try (DraDriver late =
+        new DraDriver(
+            new SlicePublisher(client, "node-a", ResourceSlices.TaintEffect.NoSchedule),
+            devices ->
+                new DraKubeletPlugin(
+                    config, new KubernetesClaimSource(client), devices, clock, transport))) {
+      late.start();
+      assertThat(late.problem()).isPresent();
+      late.accept(reconciler.reconcile(List.of(draPool()), 1L).nodeState());
+      assertThat(slices()).isEmpty();
+
+      Files.delete(registry); // the directory can be made now
+      late.accept(reconciler.reconcile(List.of(draPool()), 1L).nodeState());
+
+      assertThat(late.problem()).isEmpty();
+      assertThat(config.registrationSocket()).exists();
+      assertThat(config.draSocket()).exists();
+      assertThat(slices()).singleElement();
+      assertThat(late.devices()).extracting(DraDevice::name).containsExactly("ram-tier-n1");
+    }
+  }
 }
