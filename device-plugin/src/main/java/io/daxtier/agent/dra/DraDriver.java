@@ -1,8 +1,8 @@
 package io.daxtier.agent.dra;
 
-import io.daxtier.agent.plugin.UdsTransport;
 import io.daxtier.agent.run.AgentAssembly;
 import io.daxtier.agent.state.NodeState;
+import io.daxtier.kubelet.UdsTransport;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.time.Clock;

@@ -1,6 +1,6 @@
 package io.daxtier.agent.dra;
 
-import io.daxtier.agent.plugin.UdsTransport;
+import io.daxtier.kubelet.UdsTransport;
 import io.grpc.Server;
 import java.io.IOException;
 import java.nio.file.Files;

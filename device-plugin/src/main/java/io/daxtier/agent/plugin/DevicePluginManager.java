@@ -7,6 +7,7 @@ import io.daxtier.agent.plugin.allocation.DeviceList;
 import io.daxtier.agent.plugin.allocation.DeviceListBuilder;
 import io.daxtier.agent.plugin.allocation.ResourceChange;
 import io.daxtier.agent.plugin.allocation.ResourceDiff;
+import io.daxtier.kubelet.UdsTransport;
 import io.grpc.Status;
 import java.io.IOException;
 import java.nio.file.Path;

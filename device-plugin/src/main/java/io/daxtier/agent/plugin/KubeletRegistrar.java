@@ -3,6 +3,7 @@ package io.daxtier.agent.plugin;
 import io.daxtier.deviceplugin.v1beta1.Empty;
 import io.daxtier.deviceplugin.v1beta1.RegisterRequest;
 import io.daxtier.deviceplugin.v1beta1.RegistrationGrpc;
+import io.daxtier.kubelet.UdsTransport;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;

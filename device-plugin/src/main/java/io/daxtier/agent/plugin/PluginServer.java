@@ -1,6 +1,7 @@
 package io.daxtier.agent.plugin;
 
 import io.daxtier.agent.plugin.allocation.DeviceList;
+import io.daxtier.kubelet.UdsTransport;
 import io.grpc.Server;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.daxtier.agent.kernel.sim.SimulatedKernel;
 import io.daxtier.agent.ndctl.SimulatedNdctl;
-import io.daxtier.agent.plugin.UdsTransport;
 import io.daxtier.agent.reconcile.NodeReconciler;
 import io.daxtier.agent.testing.MutableClock;
 import io.daxtier.agent.testing.Nodes;
@@ -13,6 +12,7 @@ import io.daxtier.api.v1alpha1.NodePool;
 import io.daxtier.api.v1alpha1.PoisonAction;
 import io.daxtier.api.v1alpha1.ReleaseAction;
 import io.daxtier.api.v1alpha1.ResourceApi;
+import io.daxtier.kubelet.UdsTransport;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResultBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;

@@ -1,6 +1,5 @@
 package io.daxtier.agent.dra;
 
-import io.daxtier.agent.plugin.UdsTransport;
 import io.daxtier.dra.health.v1alpha1.DRAResourceHealthGrpc;
 import io.daxtier.dra.health.v1alpha1.NodeWatchResourcesRequest;
 import io.daxtier.dra.health.v1alpha1.NodeWatchResourcesResponse;
@@ -9,6 +8,7 @@ import io.daxtier.dra.v1.DRAPluginGrpc;
 import io.daxtier.dra.v1.NodePrepareResourceResponse;
 import io.daxtier.dra.v1.NodePrepareResourcesRequest;
 import io.daxtier.dra.v1.NodeUnprepareResourcesRequest;
+import io.daxtier.kubelet.UdsTransport;
 import io.daxtier.pluginregistration.InfoRequest;
 import io.daxtier.pluginregistration.PluginInfo;
 import io.daxtier.pluginregistration.RegistrationGrpc;

@@ -14,6 +14,7 @@ import io.daxtier.deviceplugin.v1beta1.ContainerAllocateResponse;
 import io.daxtier.deviceplugin.v1beta1.Device;
 import io.daxtier.deviceplugin.v1beta1.DeviceSpec;
 import io.daxtier.deviceplugin.v1beta1.RegisterRequest;
+import io.daxtier.kubelet.UdsTransport;
 import io.daxtier.testkit.kubelet.FakeKubelet;
 import io.daxtier.testkit.kubelet.PluginConnection;
 import io.grpc.Status;

@@ -3,6 +3,7 @@ package io.daxtier.testkit.kubelet;
 import io.daxtier.deviceplugin.v1beta1.Empty;
 import io.daxtier.deviceplugin.v1beta1.RegisterRequest;
 import io.daxtier.deviceplugin.v1beta1.RegistrationGrpc;
+import io.daxtier.kubelet.UdsTransport;
 import io.grpc.Context;
 import io.grpc.Server;
 import io.grpc.Status;

@@ -1,4 +1,4 @@
-package io.daxtier.agent.plugin;
+package io.daxtier.kubelet;
 
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
