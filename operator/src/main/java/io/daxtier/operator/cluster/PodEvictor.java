@@ -1,14 +1,24 @@
 package io.daxtier.operator.cluster;
 
+import io.daxtier.api.v1alpha1.Api;
 import io.daxtier.operator.plan.PodRef;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodResourceClaim;
+import io.fabric8.kubernetes.api.model.PodResourceClaimStatus;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.resource.v1.Device;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceAttribute;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -57,19 +67,138 @@ public final class PodEvictor implements AutoCloseable {
     noRetry.close();
   }
 
-  /** The unfinished pods on {@code node}, with the extended resources each holds. */
+  /**
+   * The unfinished pods on {@code node}, with the extended resources each holds and, for pods with
+   * ResourceClaims, the DRA pools whose devices their claims were allocated ({@link
+   * PodRef#draPool}): a DRA pool's memory is held through claims, not through an extended resource,
+   * and a drain must see those pods too.
+   */
   public List<PodRef> podsOn(String node) {
-    return client
-        .pods()
-        .inAnyNamespace()
-        .withField(NODE_NAME_FIELD, node)
-        .list()
-        .getItems()
-        .stream()
-        .filter(p -> p.getSpec() != null && node.equals(p.getSpec().getNodeName()))
-        .filter(p -> !finished(p))
-        .map(PodEvictor::ref)
-        .toList();
+    List<Pod> pods =
+        client.pods().inAnyNamespace().withField(NODE_NAME_FIELD, node).list().getItems().stream()
+            .filter(p -> p.getSpec() != null && node.equals(p.getSpec().getNodeName()))
+            .filter(p -> !finished(p))
+            .toList();
+    Map<String, String> devicePools = null;
+    List<PodRef> out = new ArrayList<>();
+    for (Pod p : pods) {
+      PodRef ref = ref(p);
+      List<String> claims = claimNames(p);
+      if (!claims.isEmpty()) {
+        if (devicePools == null) {
+          devicePools = draDevicePools(node);
+        }
+        Set<String> held = new TreeSet<>(ref.resources());
+        held.addAll(draPools(p.getMetadata().getNamespace(), claims, node, devicePools));
+        ref = new PodRef(ref.namespace(), ref.name(), held, ref.terminating());
+      }
+      out.add(ref);
+    }
+    return out;
+  }
+
+  /** The names of the pod's ResourceClaims: named directly, or generated from a template. */
+  static List<String> claimNames(Pod pod) {
+    List<String> out = new ArrayList<>();
+    if (pod.getSpec().getResourceClaims() != null) {
+      for (PodResourceClaim c : pod.getSpec().getResourceClaims()) {
+        if (c.getResourceClaimName() != null) {
+          out.add(c.getResourceClaimName());
+        }
+      }
+    }
+    if (pod.getStatus() != null && pod.getStatus().getResourceClaimStatuses() != null) {
+      for (PodResourceClaimStatus s : pod.getStatus().getResourceClaimStatuses()) {
+        if (s.getResourceClaimName() != null && !out.contains(s.getResourceClaimName())) {
+          out.add(s.getResourceClaimName());
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The daxtier pool of each of the node's DRA devices, from the agent's ResourceSlices (their
+   * {@code pool} attribute); empty where the cluster serves no DRA.
+   */
+  private Map<String, String> draDevicePools(String node) {
+    Map<String, String> out = new HashMap<>();
+    try {
+      for (ResourceSlice s :
+          client
+              .dynamicResourceAllocation()
+              .v1()
+              .resourcesSlices()
+              .withField(NODE_NAME_FIELD, node)
+              .list()
+              .getItems()) {
+        if (s.getSpec() == null
+            || !node.equals(s.getSpec().getNodeName())
+            || !Api.DRA_DRIVER.equals(s.getSpec().getDriver())
+            || s.getSpec().getDevices() == null) {
+          continue;
+        }
+        for (Device d : s.getSpec().getDevices()) {
+          DeviceAttribute pool =
+              d.getAttributes() == null ? null : d.getAttributes().get(Api.DRA_ATTR_POOL);
+          if (pool != null && pool.getString() != null) {
+            out.put(d.getName(), pool.getString());
+          }
+        }
+      }
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The DRA pools ({@code PodRef.draPool(name)}) a pod's claims hold on {@code node}: each claim's
+   * allocated results of our driver in the node's pool. A claim that cannot be read, or a device
+   * whose pool is not known, holds every DRA pool of the node: a drain must not miss a pod.
+   */
+  private Set<String> draPools(
+      String namespace, List<String> claims, String node, Map<String, String> devicePools) {
+    Set<String> out = new TreeSet<>();
+    for (String name : claims) {
+      ResourceClaim claim;
+      try {
+        claim =
+            client
+                .dynamicResourceAllocation()
+                .v1()
+                .resourceClaims()
+                .inNamespace(namespace)
+                .withName(name)
+                .get();
+      } catch (KubernetesClientException e) {
+        LOG.warn("claim {}/{} not readable ({}): held as every DRA pool", namespace, name, e);
+        devicePools.values().forEach(p -> out.add(PodRef.draPool(p)));
+        continue;
+      }
+      if (claim == null
+          || claim.getStatus() == null
+          || claim.getStatus().getAllocation() == null
+          || claim.getStatus().getAllocation().getDevices() == null
+          || claim.getStatus().getAllocation().getDevices().getResults() == null) {
+        continue;
+      }
+      for (DeviceRequestAllocationResult r :
+          claim.getStatus().getAllocation().getDevices().getResults()) {
+        if (!Api.DRA_DRIVER.equals(r.getDriver()) || !node.equals(r.getPool())) {
+          continue;
+        }
+        String pool = devicePools.get(r.getDevice());
+        if (pool != null) {
+          out.add(PodRef.draPool(pool));
+        } else {
+          devicePools.values().forEach(p -> out.add(PodRef.draPool(p)));
+        }
+      }
+    }
+    return out;
   }
 
   /**

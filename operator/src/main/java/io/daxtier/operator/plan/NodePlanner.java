@@ -183,7 +183,8 @@ public final class NodePlanner {
 
   private static List<PodRef> holders(List<PodRef> pods, NodePool entry) {
     String resource = ReleasePlanner.resourceOf(entry);
-    return pods.stream().filter(p -> p.uses(resource)).toList();
+    String claims = PodRef.draPool(entry.name);
+    return pods.stream().filter(p -> p.uses(resource) || p.uses(claims)).toList();
   }
 
   private static boolean online(List<NodePool> active, Map<String, NodePoolStatus> agent) {

@@ -11,6 +11,14 @@ public record PodRef(String namespace, String name, Set<String> resources, boole
     resources = Set.copyOf(resources);
   }
 
+  /**
+   * The key in {@link #resources()} for memory of the DRA pool {@code pool} held through a
+   * ResourceClaim (not a resource name: it contains no '/' after a domain and cannot clash).
+   */
+  public static String draPool(String pool) {
+    return "dra:" + pool;
+  }
+
   /** Whether the pod holds {@code resource}. */
   public boolean uses(String resource) {
     return resources.contains(resource);
