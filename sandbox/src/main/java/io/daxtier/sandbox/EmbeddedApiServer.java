@@ -1,8 +1,8 @@
 package io.daxtier.sandbox;
 
 import io.daxtier.api.v1alpha1.CrdValidator;
+import io.daxtier.testkit.mock.PodsByNodeDispatcher;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.VersionInfo;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -82,7 +82,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
                 .withMinor("31")
                 .withGitVersion("v1.31.0-daxtier-sandbox")
                 .build());
-    expectRulesReview(server);
+    PodsByNodeDispatcher.allowLeases(server);
     server.init(InetAddress.getLoopbackAddress(), 0);
     KubectlFront front;
     try {
@@ -196,27 +196,6 @@ public final class EmbeddedApiServer implements AutoCloseable {
   /** What the CRDs define, for discovery. */
   List<CustomResourceDefinition> crds() {
     return client.apiextensions().v1().customResourceDefinitions().list().getItems();
-  }
-
-  /** JOSDK's leader election asks what it may do with leases before it starts. */
-  private static void expectRulesReview(KubernetesMockServer server) {
-    server
-        .expect()
-        .post()
-        .withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-        .andReturn(
-            201,
-            new SelfSubjectRulesReviewBuilder()
-                .withNewStatus()
-                .addNewResourceRule()
-                .withApiGroups("coordination.k8s.io")
-                .withResources("leases")
-                .withVerbs("*")
-                .endResourceRule()
-                .withIncomplete(false)
-                .endStatus()
-                .build())
-        .always();
   }
 
   @Override

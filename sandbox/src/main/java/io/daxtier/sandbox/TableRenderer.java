@@ -37,7 +37,7 @@ final class TableRenderer {
   TableRenderer(List<CustomResourceColumnDefinition> printerColumns, Clock clock) {
     this.clock = clock;
     List<Column> cs = new ArrayList<>();
-    cs.add(new Column("Name", "string", "name", 0, o -> at(o, ".metadata.name")));
+    cs.add(NAME);
     for (CustomResourceColumnDefinition c : printerColumns) {
       String path = c.getJsonPath();
       boolean date = "date".equals(c.getType());
@@ -62,107 +62,67 @@ final class TableRenderer {
 
   /** Nodes as the API server prints them: Name, Status (Ready / NotReady), Roles, Age, Version. */
   static TableRenderer nodes(Clock clock) {
-    TableRenderer[] self = new TableRenderer[1];
-    self[0] =
-        new TableRenderer(
-            clock,
-            List.of(
-                new Column("Name", "string", "name", 0, o -> at(o, ".metadata.name")),
-                new Column("Status", "string", "", 0, TableRenderer::nodeStatus),
-                new Column("Roles", "string", "", 0, TableRenderer::roles),
-                new Column(
-                    "Age",
-                    "string",
-                    "",
-                    0,
-                    o -> self[0].ageOf(at(o, ".metadata.creationTimestamp"))),
-                new Column(
-                    "Version", "string", "", 0, o -> at(o, ".status.nodeInfo.kubeletVersion"))));
-    return self[0];
+    return new TableRenderer(
+        clock,
+        List.of(
+            NAME,
+            new Column("Status", "string", "", 0, TableRenderer::nodeStatus),
+            new Column("Roles", "string", "", 0, TableRenderer::roles),
+            ageColumn(clock),
+            new Column("Version", "string", "", 0, o -> at(o, ".status.nodeInfo.kubeletVersion"))));
   }
 
   /** Events as the API server prints them: Last Seen, Type, Reason, Object, Message. */
   static TableRenderer events(Clock clock) {
-    TableRenderer[] self = new TableRenderer[1];
-    self[0] =
-        new TableRenderer(
-            clock,
-            List.of(
-                new Column("Last Seen", "string", "", 0, o -> self[0].ageOf(lastSeen(o))),
-                new Column("Type", "string", "", 0, o -> at(o, ".type")),
-                new Column("Reason", "string", "", 0, o -> at(o, ".reason")),
-                new Column(
-                    "Object",
-                    "string",
-                    "",
-                    0,
-                    o ->
-                        String.valueOf(at(o, ".involvedObject.kind")).toLowerCase(Locale.ROOT)
-                            + "/"
-                            + at(o, ".involvedObject.name")),
-                new Column("Message", "string", "", 0, o -> at(o, ".message")),
-                new Column("Count", "integer", "", 1, o -> at(o, ".count")),
-                new Column("Name", "string", "name", 1, o -> at(o, ".metadata.name"))));
-    return self[0];
+    return new TableRenderer(
+        clock,
+        List.of(
+            new Column("Last Seen", "string", "", 0, o -> ageOf(clock, lastSeen(o))),
+            new Column("Type", "string", "", 0, o -> at(o, ".type")),
+            new Column("Reason", "string", "", 0, o -> at(o, ".reason")),
+            new Column(
+                "Object",
+                "string",
+                "",
+                0,
+                o ->
+                    String.valueOf(at(o, ".involvedObject.kind")).toLowerCase(Locale.ROOT)
+                        + "/"
+                        + at(o, ".involvedObject.name")),
+            new Column("Message", "string", "", 0, o -> at(o, ".message")),
+            new Column("Count", "integer", "", 1, o -> at(o, ".count")),
+            new Column("Name", "string", "name", 1, o -> at(o, ".metadata.name"))));
   }
 
   /** ResourceSlices as the API server prints them: Name, Node, Driver, Pool, Age. */
   static TableRenderer resourceSlices(Clock clock) {
-    TableRenderer[] self = new TableRenderer[1];
-    self[0] =
-        new TableRenderer(
-            clock,
-            List.of(
-                new Column("Name", "string", "name", 0, o -> at(o, ".metadata.name")),
-                new Column("Node", "string", "", 0, o -> orNone(at(o, ".spec.nodeName"))),
-                new Column("Driver", "string", "", 0, o -> at(o, ".spec.driver")),
-                new Column("Pool", "string", "", 0, o -> at(o, ".spec.pool.name")),
-                new Column(
-                    "Age",
-                    "string",
-                    "",
-                    0,
-                    o -> self[0].ageOf(at(o, ".metadata.creationTimestamp"))),
-                new Column("Generation", "integer", "", 1, o -> at(o, ".spec.pool.generation")),
-                new Column("Devices", "integer", "", 1, TableRenderer::deviceCount)));
-    return self[0];
+    return new TableRenderer(
+        clock,
+        List.of(
+            NAME,
+            new Column("Node", "string", "", 0, o -> orNone(at(o, ".spec.nodeName"))),
+            new Column("Driver", "string", "", 0, o -> at(o, ".spec.driver")),
+            new Column("Pool", "string", "", 0, o -> at(o, ".spec.pool.name")),
+            ageColumn(clock),
+            new Column("Generation", "integer", "", 1, o -> at(o, ".spec.pool.generation")),
+            new Column("Devices", "integer", "", 1, TableRenderer::deviceCount)));
   }
 
   /** DeviceClasses as the API server prints them: Name, Age. */
   static TableRenderer deviceClasses(Clock clock) {
-    TableRenderer[] self = new TableRenderer[1];
-    self[0] =
-        new TableRenderer(
-            clock,
-            List.of(
-                new Column("Name", "string", "name", 0, o -> at(o, ".metadata.name")),
-                new Column(
-                    "Age",
-                    "string",
-                    "",
-                    0,
-                    o -> self[0].ageOf(at(o, ".metadata.creationTimestamp")))));
-    return self[0];
+    return new TableRenderer(clock, List.of(NAME, ageColumn(clock)));
   }
 
   /**
    * ResourceClaims as the API server prints them: Name, State (pending, allocated,reserved), Age.
    */
   static TableRenderer resourceClaims(Clock clock) {
-    TableRenderer[] self = new TableRenderer[1];
-    self[0] =
-        new TableRenderer(
-            clock,
-            List.of(
-                new Column("Name", "string", "name", 0, o -> at(o, ".metadata.name")),
-                new Column("State", "string", "", 0, TableRenderer::claimState),
-                new Column(
-                    "Age",
-                    "string",
-                    "",
-                    0,
-                    o -> self[0].ageOf(at(o, ".metadata.creationTimestamp")))));
-    return self[0];
+    return new TableRenderer(
+        clock,
+        List.of(
+            NAME,
+            new Column("State", "string", "", 0, TableRenderer::claimState),
+            ageColumn(clock)));
   }
 
   private static Object orNone(Object value) {
@@ -228,8 +188,18 @@ final class TableRenderer {
     return roles.isEmpty() ? "<none>" : String.join(",", roles);
   }
 
-  private String ageOf(Object timestamp) {
-    return timestamp == null ? "<unknown>" : age(timestamp.toString());
+  /** The first column of every table. */
+  private static final Column NAME =
+      new Column("Name", "string", "name", 0, o -> at(o, ".metadata.name"));
+
+  /** Age from {@code metadata.creationTimestamp}. */
+  private static Column ageColumn(Clock clock) {
+    return new Column(
+        "Age", "string", "", 0, o -> ageOf(clock, at(o, ".metadata.creationTimestamp")));
+  }
+
+  private static String ageOf(Clock clock, Object timestamp) {
+    return timestamp == null ? "<unknown>" : age(clock, timestamp.toString());
   }
 
   Map<String, Object> table(List<Map<String, Object>> objects, String resourceVersion) {
@@ -300,6 +270,11 @@ final class TableRenderer {
 
   /** The API server's short relative age: 45s, 3m12s, 17m, 5h4m, 3d, ... */
   String age(String timestamp) {
+    return age(clock, timestamp);
+  }
+
+  /** An age as kubectl prints it: 45s, 3m20s, 42m, 5h, 3d. */
+  static String age(Clock clock, String timestamp) {
     Duration d = Duration.between(Instant.parse(timestamp), clock.instant());
     long s = Math.max(0, d.getSeconds());
     if (s < 120) {

@@ -80,6 +80,8 @@ public final class PodEvictor implements AutoCloseable {
             .filter(p -> !finished(p))
             .toList();
     Map<String, String> devicePools = null;
+    // a claim may be shared by several pods: each is read once per listing
+    Map<String, Set<String>> claimPools = new HashMap<>();
     List<PodRef> out = new ArrayList<>();
     for (Pod p : pods) {
       PodRef ref = ref(p);
@@ -89,7 +91,13 @@ public final class PodEvictor implements AutoCloseable {
           devicePools = draDevicePools(node);
         }
         Set<String> held = new TreeSet<>(ref.resources());
-        held.addAll(draPools(p.getMetadata().getNamespace(), claims, node, devicePools));
+        for (String claim : claims) {
+          Map<String, String> pools = devicePools;
+          String namespace = p.getMetadata().getNamespace();
+          held.addAll(
+              claimPools.computeIfAbsent(
+                  namespace + "/" + claim, k -> draPools(namespace, claim, node, pools)));
+        }
         ref = new PodRef(ref.namespace(), ref.name(), held, ref.terminating());
       }
       out.add(ref);
@@ -155,47 +163,41 @@ public final class PodEvictor implements AutoCloseable {
   }
 
   /**
-   * The DRA pools ({@code PodRef.draPool(name)}) a pod's claims hold on {@code node}: each claim's
-   * allocated results of our driver in the node's pool. A claim that cannot be read, or a device
-   * whose pool is not known, holds every DRA pool of the node: a drain must not miss a pod.
+   * The DRA pools ({@code PodRef.draPool(name)}) a claim holds on {@code node}: its allocated
+   * results of our driver in the node's pool. A claim that cannot be read, or a device whose pool
+   * is not known, holds every DRA pool of the node: a drain must not miss a pod.
    */
   private Set<String> draPools(
-      String namespace, List<String> claims, String node, Map<String, String> devicePools) {
+      String namespace, String name, String node, Map<String, String> devicePools) {
+    Set<String> every = new TreeSet<>();
+    devicePools.values().forEach(p -> every.add(PodRef.draPool(p)));
+    ResourceClaim claim;
+    try {
+      claim =
+          client
+              .dynamicResourceAllocation()
+              .v1()
+              .resourceClaims()
+              .inNamespace(namespace)
+              .withName(name)
+              .get();
+    } catch (KubernetesClientException e) {
+      LOG.warn("claim {}/{} not readable ({}): held as every DRA pool", namespace, name, e);
+      return every;
+    }
+    if (claim == null
+        || claim.getStatus() == null
+        || claim.getStatus().getAllocation() == null
+        || claim.getStatus().getAllocation().getDevices() == null
+        || claim.getStatus().getAllocation().getDevices().getResults() == null) {
+      return Set.of();
+    }
     Set<String> out = new TreeSet<>();
-    for (String name : claims) {
-      ResourceClaim claim;
-      try {
-        claim =
-            client
-                .dynamicResourceAllocation()
-                .v1()
-                .resourceClaims()
-                .inNamespace(namespace)
-                .withName(name)
-                .get();
-      } catch (KubernetesClientException e) {
-        LOG.warn("claim {}/{} not readable ({}): held as every DRA pool", namespace, name, e);
-        devicePools.values().forEach(p -> out.add(PodRef.draPool(p)));
-        continue;
-      }
-      if (claim == null
-          || claim.getStatus() == null
-          || claim.getStatus().getAllocation() == null
-          || claim.getStatus().getAllocation().getDevices() == null
-          || claim.getStatus().getAllocation().getDevices().getResults() == null) {
-        continue;
-      }
-      for (DeviceRequestAllocationResult r :
-          claim.getStatus().getAllocation().getDevices().getResults()) {
-        if (!Api.DRA_DRIVER.equals(r.getDriver()) || !node.equals(r.getPool())) {
-          continue;
-        }
+    for (DeviceRequestAllocationResult r :
+        claim.getStatus().getAllocation().getDevices().getResults()) {
+      if (Api.DRA_DRIVER.equals(r.getDriver()) && node.equals(r.getPool())) {
         String pool = devicePools.get(r.getDevice());
-        if (pool != null) {
-          out.add(PodRef.draPool(pool));
-        } else {
-          devicePools.values().forEach(p -> out.add(PodRef.draPool(p)));
-        }
+        out.addAll(pool != null ? Set.of(PodRef.draPool(pool)) : every);
       }
     }
     return out;

@@ -24,12 +24,6 @@ import java.util.Optional;
  * from the class), labelled as ours and owned by the pool (garbage-collected with it).
  */
 public final class DeviceClassRenderer {
-  /** The DRA driver. */
-  public static final String DRIVER = Api.DRA_DRIVER;
-
-  /** The device attribute naming the daxtier pool. */
-  public static final String ATTR_POOL = Api.DRA_ATTR_POOL;
-
   /** Label on every DeviceClass the operator keeps: what its informer watches. */
   public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
 
@@ -39,7 +33,7 @@ public final class DeviceClassRenderer {
   /** Label naming the pool a DeviceClass belongs to. */
   public static final String LABEL_POOL = Api.GROUP + "/pool";
 
-  private static final String SUFFIX = "." + DRIVER;
+  private static final String SUFFIX = "." + Api.DRA_DRIVER;
   private static final int MAX_NAME = 253;
   private static final int HASH = 10;
 
@@ -63,11 +57,11 @@ public final class DeviceClassRenderer {
   /** The CEL expression selecting the pool's devices. */
   public static String selector(String pool) {
     return "device.driver == \""
-        + DRIVER
+        + Api.DRA_DRIVER
         + "\" && device.attributes[\""
-        + DRIVER
+        + Api.DRA_DRIVER
         + "\"]."
-        + ATTR_POOL
+        + Api.DRA_ATTR_POOL
         + " == \""
         + pool
         + "\"";

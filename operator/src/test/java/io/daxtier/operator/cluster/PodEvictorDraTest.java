@@ -176,4 +176,35 @@ class PodEvictorDraTest {
         .singleElement()
         .satisfies(p -> assertThat(p.resources()).isEmpty());
   }
+
+  @Test
+  void aClaimTheApiServerWillNotReturnHoldsEveryDraPoolOfTheNode() {
+    pod("blind", "secret");
+    server
+        .expect()
+        .get()
+        .withPath("/apis/resource.k8s.io/v1/namespaces/apps/resourceclaims/secret")
+        .andReturn(403, "forbidden")
+        .always();
+
+    assertThat(evictor.podsOn("node-a"))
+        .singleElement()
+        .satisfies(
+            p ->
+                assertThat(p.resources())
+                    .containsExactlyInAnyOrder(PodRef.draPool("cxl-tier"), PodRef.draPool("dax")));
+  }
+
+  @Test
+  void aClaimSharedByTwoPodsIsReadOnce() {
+    claim("shared", "ram-cxl-tier-n1");
+    pod("a", "shared");
+    pod("b", "shared");
+    int before = server.getRequestCount();
+
+    assertThat(evictor.podsOn("node-a"))
+        .allSatisfy(p -> assertThat(p.resources()).containsExactly(PodRef.draPool("cxl-tier")));
+    // one pod list, one slice list, one claim read
+    assertThat(server.getRequestCount() - before).isEqualTo(3);
+  }
 }
